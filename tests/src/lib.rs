@@ -1,0 +1,1 @@
+//! Shared helpers for the whole-system tests (float64 references).
