@@ -1,0 +1,401 @@
+//! The checks that prove the gradients right: numeric gradients by forward and central
+//! differences, Hessians, the second-order Taylor prediction and a Newton step. All work
+//! in caller-provided fixed-size buffers, so they run on the device too.
+
+use crate::data::Dataset;
+use crate::train::{dataset_gradient, evaluate};
+use crate::{math, Error, Loss, ModelMut};
+
+/// How a numeric derivative is taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Difference {
+    /// `(f(θ + ε) − f(θ)) / ε`: document 003's `update_weights`; error `O(ε)`.
+    Forward,
+    /// `(f(θ + ε) − f(θ − ε)) / 2ε`; error `O(ε²)`.
+    Central,
+}
+
+/// How far backprop and the numeric gradient disagree.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Agreement {
+    /// The mean loss at the unperturbed parameters.
+    pub loss: f32,
+    /// Largest `|analytic − numeric|`.
+    pub max_abs: f32,
+    /// Largest `|analytic − numeric| / max(|analytic|, |numeric|)` (0 where both are 0).
+    pub max_rel: f32,
+    /// Flat index of the parameter with the largest absolute difference.
+    pub worst: usize,
+}
+
+impl Agreement {
+    /// Compares two gradients elementwise.
+    pub fn of(loss: f32, analytic: &[f32], numeric: &[f32]) -> Self {
+        let mut a = Agreement { loss, max_abs: 0.0, max_rel: 0.0, worst: 0 };
+        for (k, (&x, &y)) in analytic.iter().zip(numeric).enumerate() {
+            let diff = (x - y).abs();
+            let scale = x.abs().max(y.abs());
+            let rel = if scale > 0.0 { diff / scale } else { 0.0 };
+            if diff > a.max_abs || diff.is_nan() {
+                a.max_abs = diff;
+                a.worst = k;
+            }
+            if rel > a.max_rel || rel.is_nan() {
+                a.max_rel = rel;
+            }
+        }
+        a
+    }
+}
+
+/// True when every `|a − n| ≤ atol + rtol·max(|a|, |n|)`.
+pub fn agrees(analytic: &[f32], numeric: &[f32], atol: f32, rtol: f32) -> bool {
+    analytic.len() == numeric.len()
+        && analytic.iter().zip(numeric).all(|(&a, &n)| (a - n).abs() <= atol + rtol * a.abs().max(n.abs()))
+}
+
+fn check_step(eps: f32) -> Result<(), Error> {
+    if eps > 0.0 && eps.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::Hyperparameter("difference step must be positive and finite"))
+    }
+}
+
+/// The numeric gradient of the mean loss over `data` with respect to every parameter,
+/// written to `out` in the flat order; returns the unperturbed mean loss. Each parameter
+/// is restored bit for bit after it is perturbed.
+pub fn numeric_gradient<M, D>(
+    model: &mut M,
+    data: &D,
+    loss: Loss,
+    method: Difference,
+    eps: f32,
+    scratch: &mut [f32],
+    out: &mut [f32],
+) -> Result<f32, Error>
+where
+    M: ModelMut + ?Sized,
+    D: Dataset + ?Sized,
+{
+    check_step(eps)?;
+    let count = model.param_count();
+    if out.len() != count {
+        return Err(Error::BufferTooSmall { needed: count, found: out.len() });
+    }
+    let base = evaluate(model, data, loss, scratch)?;
+    for (k, slot) in out.iter_mut().enumerate() {
+        let at = |model: &mut M, value: f32, scratch: &mut [f32]| -> Result<f32, Error> {
+            if let Some(p) = model.param_mut(k) {
+                *p = value;
+            }
+            evaluate(model, data, loss, scratch)
+        };
+        let theta = model.param(k).ok_or(Error::Shape)?;
+        let plus = at(model, theta + eps, scratch);
+        let result = match (plus, method) {
+            (Ok(plus), Difference::Forward) => Ok((plus - base) / eps),
+            (Ok(plus), Difference::Central) => {
+                at(model, theta - eps, scratch).map(|minus| (plus - minus) / (2.0 * eps))
+            }
+            (Err(e), _) => Err(e),
+        };
+        if let Some(p) = model.param_mut(k) {
+            *p = theta;
+        }
+        *slot = result?;
+    }
+    Ok(base)
+}
+
+/// Backprop against numeric differences over `data`: fills `analytic` and `numeric`
+/// (each [`crate::Model::param_count`] long) and reports the disagreement.
+#[allow(clippy::too_many_arguments)]
+pub fn gradient_check<M, D>(
+    model: &mut M,
+    data: &D,
+    loss: Loss,
+    method: Difference,
+    eps: f32,
+    scratch: &mut [f32],
+    analytic: &mut [f32],
+    numeric: &mut [f32],
+) -> Result<Agreement, Error>
+where
+    M: ModelMut + ?Sized,
+    D: Dataset + ?Sized,
+{
+    let value = dataset_gradient(model, data, loss, scratch, analytic)?;
+    numeric_gradient(model, data, loss, method, eps, scratch, numeric)?;
+    Ok(Agreement::of(value, analytic, numeric))
+}
+
+/// The Hessian of the mean loss over `data` with respect to the parameters, by central
+/// differences of the backprop gradient, symmetrised: `out` is `P × P`, row-major.
+/// `g_plus` and `g_minus` are work space of `P` floats each.
+#[allow(clippy::too_many_arguments)]
+pub fn hessian<M, D>(
+    model: &mut M,
+    data: &D,
+    loss: Loss,
+    eps: f32,
+    scratch: &mut [f32],
+    g_plus: &mut [f32],
+    g_minus: &mut [f32],
+    out: &mut [f32],
+) -> Result<(), Error>
+where
+    M: ModelMut + ?Sized,
+    D: Dataset + ?Sized,
+{
+    check_step(eps)?;
+    let p = model.param_count();
+    let square = p.checked_mul(p).ok_or(Error::Shape)?;
+    if out.len() != square || g_plus.len() != p || g_minus.len() != p {
+        return Err(Error::BufferTooSmall { needed: square, found: out.len() });
+    }
+    for k in 0..p {
+        let theta = model.param(k).ok_or(Error::Shape)?;
+        let mut at = |value: f32, g: &mut [f32]| {
+            if let Some(x) = model.param_mut(k) {
+                *x = value;
+            }
+            dataset_gradient(model, data, loss, scratch, g)
+        };
+        let plus = at(theta + eps, g_plus);
+        let minus = at(theta - eps, g_minus);
+        if let Some(x) = model.param_mut(k) {
+            *x = theta;
+        }
+        plus?;
+        minus?;
+        for (row, (a, b)) in g_plus.iter().zip(g_minus.iter()).enumerate() {
+            out[row * p + k] = (a - b) / (2.0 * eps);
+        }
+    }
+    symmetrise(out, p);
+    Ok(())
+}
+
+fn symmetrise(h: &mut [f32], n: usize) {
+    for i in 0..n {
+        for j in i + 1..n {
+            let m = 0.5 * (h[i * n + j] + h[j * n + i]);
+            h[i * n + j] = m;
+            h[j * n + i] = m;
+        }
+    }
+}
+
+/// The gradient of any objective `f` of a parameter slice, by central differences;
+/// `theta` is restored bit for bit.
+pub fn gradient_of(
+    mut f: impl FnMut(&[f32]) -> f32,
+    theta: &mut [f32],
+    eps: f32,
+    out: &mut [f32],
+) -> Result<(), Error> {
+    check_step(eps)?;
+    if out.len() != theta.len() {
+        return Err(Error::BufferTooSmall { needed: theta.len(), found: out.len() });
+    }
+    for k in 0..theta.len() {
+        let t = theta[k];
+        theta[k] = t + eps;
+        let plus = f(theta);
+        theta[k] = t - eps;
+        let minus = f(theta);
+        theta[k] = t;
+        out[k] = (plus - minus) / (2.0 * eps);
+    }
+    Ok(())
+}
+
+/// The Hessian of any objective `f` of a parameter slice, by second central differences
+/// of `f` (`n × n`, row-major, symmetric); `theta` is restored bit for bit. For a
+/// quadratic and an `eps` that keeps every evaluation exact (a power of two, say), the
+/// result is exact.
+pub fn hessian_of(mut f: impl FnMut(&[f32]) -> f32, theta: &mut [f32], eps: f32, out: &mut [f32]) -> Result<(), Error> {
+    check_step(eps)?;
+    let n = theta.len();
+    if out.len() != n.checked_mul(n).ok_or(Error::Shape)? {
+        return Err(Error::BufferTooSmall { needed: n * n, found: out.len() });
+    }
+    for i in 0..n {
+        for j in i..n {
+            let (ti, tj) = (theta[i], theta[j]);
+            let mut eval = |di: f32, dj: f32| {
+                theta[i] = ti + di;
+                theta[j] = if i == j { ti + di + dj } else { tj + dj };
+                let v = f(theta);
+                theta[i] = ti;
+                theta[j] = tj;
+                v
+            };
+            let value = (eval(eps, eps) - eval(eps, -eps) - eval(-eps, eps) + eval(-eps, -eps)) / (4.0 * eps * eps);
+            out[i * n + j] = value;
+            out[j * n + i] = value;
+        }
+    }
+    Ok(())
+}
+
+/// The second-order Taylor prediction `f₀ + gᵀd + ½ dᵀHd` (`H` is `n × n`, row-major).
+pub fn taylor(f0: f32, gradient: &[f32], hessian: &[f32], d: &[f32]) -> f32 {
+    let n = d.len();
+    let mut quad = 0.0f32;
+    for (i, &di) in d.iter().enumerate() {
+        quad += di * math::dot(hessian.get(i * n..(i + 1) * n).unwrap_or(&[]), d);
+    }
+    f0 + math::dot(gradient, d) + 0.5 * quad
+}
+
+/// One Newton step `θ −= H⁻¹g`, solving `H x = g` by Gaussian elimination with partial
+/// pivoting. `hessian` (`n × n`, row-major) and `gradient` are overwritten.
+pub fn newton_step(theta: &mut [f32], gradient: &mut [f32], hessian: &mut [f32]) -> Result<(), Error> {
+    let n = theta.len();
+    if gradient.len() != n || hessian.len() != n.checked_mul(n).ok_or(Error::Shape)? {
+        return Err(Error::Shape);
+    }
+    solve(hessian, gradient, n)?;
+    theta.iter_mut().zip(gradient.iter()).for_each(|(t, x)| *t -= x);
+    Ok(())
+}
+
+/// Solves `A x = b` in place (`b` becomes `x`).
+fn solve(a: &mut [f32], b: &mut [f32], n: usize) -> Result<(), Error> {
+    for col in 0..n {
+        let pivot =
+            (col..n).max_by(|&r, &s| a[r * n + col].abs().total_cmp(&a[s * n + col].abs())).ok_or(Error::Singular)?;
+        if a[pivot * n + col] == 0.0 || !a[pivot * n + col].is_finite() {
+            return Err(Error::Singular);
+        }
+        if pivot != col {
+            for k in 0..n {
+                a.swap(pivot * n + k, col * n + k);
+            }
+            b.swap(pivot, col);
+        }
+        for row in col + 1..n {
+            let factor = a[row * n + col] / a[col * n + col];
+            for k in col..n {
+                a[row * n + k] -= factor * a[col * n + k];
+            }
+            b[row] -= factor * b[col];
+        }
+    }
+    for row in (0..n).rev() {
+        let mut acc = b[row];
+        for k in row + 1..n {
+            acc -= a[row * n + k] * b[k];
+        }
+        b[row] = acc / a[row * n + row];
+    }
+    if math::all_finite(b) {
+        Ok(())
+    } else {
+        Err(Error::Singular)
+    }
+}
+
+/// The smallest and largest eigenvalue of the symmetric `n × n` matrix `a` (row-major,
+/// destroyed), by cyclic Jacobi rotations.
+pub fn eigen_range(a: &mut [f32], n: usize) -> Result<(f32, f32), Error> {
+    if n == 0 || a.len() != n.checked_mul(n).ok_or(Error::Shape)? {
+        return Err(Error::Shape);
+    }
+    for _sweep in 0..64 {
+        let mut off = 0.0f32;
+        for i in 0..n {
+            for j in i + 1..n {
+                off += a[i * n + j] * a[i * n + j];
+            }
+        }
+        if off <= f32::MIN_POSITIVE {
+            break;
+        }
+        for p in 0..n {
+            for q in p + 1..n {
+                let apq = a[p * n + q];
+                if apq == 0.0 {
+                    continue;
+                }
+                let theta = (a[q * n + q] - a[p * n + p]) / (2.0 * apq);
+                let t = theta.signum() / (theta.abs() + math::sqrt(theta * theta + 1.0));
+                let c = 1.0 / math::sqrt(t * t + 1.0);
+                let s = t * c;
+                for k in 0..n {
+                    let (akp, akq) = (a[k * n + p], a[k * n + q]);
+                    a[k * n + p] = c * akp - s * akq;
+                    a[k * n + q] = s * akp + c * akq;
+                }
+                for k in 0..n {
+                    let (apk, aqk) = (a[p * n + k], a[q * n + k]);
+                    a[p * n + k] = c * apk - s * aqk;
+                    a[q * n + k] = s * apk + c * aqk;
+                }
+            }
+        }
+    }
+    let diag = (0..n).map(|i| a[i * n + i]);
+    let lo = diag.clone().fold(f32::INFINITY, f32::min);
+    let hi = diag.fold(f32::NEG_INFINITY, f32::max);
+    if lo.is_finite() && hi.is_finite() {
+        Ok((lo, hi))
+    } else {
+        Err(Error::NonFinite)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Document 000's quadratic L(θ) = θ₁² + 2θ₂² + θ₁θ₂.
+    fn quadratic(t: &[f32]) -> f32 {
+        t[0] * t[0] + 2.0 * t[1] * t[1] + t[0] * t[1]
+    }
+
+    #[test]
+    fn quadratic_hessian_and_newton_step_are_exact() {
+        let mut theta = [3.0f32, -2.0];
+        let mut h = [0.0f32; 4];
+        hessian_of(quadratic, &mut theta, 0.5, &mut h).unwrap();
+        assert_eq!(h, [2.0, 1.0, 1.0, 4.0]);
+        let mut g = [0.0f32; 2];
+        gradient_of(quadratic, &mut theta, 0.5, &mut g).unwrap();
+        assert_eq!(g, [2.0 * 3.0 - 2.0, 4.0 * -2.0 + 3.0]);
+        assert_eq!(theta, [3.0, -2.0]);
+        newton_step(&mut theta, &mut g, &mut h).unwrap();
+        assert_eq!(theta, [0.0, 0.0]);
+    }
+
+    #[test]
+    fn taylor_is_exact_for_a_quadratic() {
+        let h = [2.0f32, 1.0, 1.0, 4.0];
+        // At θ' = 0: L = 0, g = 0, so L(d) = ½ dᵀHd.
+        let d = [1.5f32, -0.5];
+        assert_eq!(taylor(0.0, &[0.0, 0.0], &h, &d), quadratic(&d));
+    }
+
+    #[test]
+    fn singular_matrices_are_reported() {
+        let mut theta = [0.0f32; 2];
+        let mut g = [1.0f32, 1.0];
+        let mut h = [1.0f32, 2.0, 2.0, 4.0];
+        assert_eq!(newton_step(&mut theta, &mut g, &mut h), Err(Error::Singular));
+    }
+
+    #[test]
+    fn eigenvalues_of_the_quadratics_hessian() {
+        let mut h = [2.0f32, 1.0, 1.0, 4.0];
+        let (lo, hi) = eigen_range(&mut h, 2).unwrap();
+        // 3 ∓ √2
+        assert!((lo - (3.0 - core::f32::consts::SQRT_2)).abs() < 1e-6);
+        assert!((hi - (3.0 + core::f32::consts::SQRT_2)).abs() < 1e-6);
+    }
+}

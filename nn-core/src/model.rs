@@ -1,0 +1,479 @@
+//! Layers and networks: compile-time shapes, runtime shapes, and the one view of both
+//! that every kernel works on.
+//!
+//! # Parameter order
+//! A network's parameters form one flat run: layer 0's weights row by row (row `j` holds
+//! the weights into output neuron `j`, so `z = W·a + b`), then layer 0's biases, then
+//! layer 1's weights and biases, and so on. Gradients, optimiser state, gradient checks,
+//! Hessians and the codec all use this order. The run is split into *segments*:
+//! segment `2l` is layer `l`'s weights, segment `2l + 1` its biases.
+
+use crate::activation::ActivationFn;
+use crate::{Activation, Error};
+
+/// Most layers a network may have (runtime networks and the codec).
+pub const MAX_LAYERS: usize = 16;
+
+/// The shape and activation of one dense layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct LayerSpec {
+    /// Inputs to the layer (the width of the layer below).
+    pub inputs: usize,
+    /// Neurons in the layer.
+    pub outputs: usize,
+    /// The layer's activation.
+    pub activation: Activation,
+}
+
+impl LayerSpec {
+    /// A layer with `inputs` inputs, `outputs` neurons and `activation`.
+    pub const fn new(inputs: usize, outputs: usize, activation: Activation) -> Self {
+        LayerSpec { inputs, outputs, activation }
+    }
+
+    /// Weights plus biases.
+    pub const fn params(&self) -> usize {
+        self.inputs * self.outputs + self.outputs
+    }
+}
+
+/// Read access to a network's layers. Implemented by compile-time networks (tuples of
+/// [`Dense`]) and by the runtime-shaped [`Mlp`].
+pub trait Model {
+    /// Number of layers.
+    fn depth(&self) -> usize;
+    /// Shape of layer `layer` (a zero-sized spec past the last layer).
+    fn spec(&self, layer: usize) -> LayerSpec;
+    /// Layer `layer`'s weights, `outputs` rows of `inputs`, row-major (empty past the end).
+    fn weights(&self, layer: usize) -> &[f32];
+    /// Layer `layer`'s biases (empty past the end).
+    fn biases(&self, layer: usize) -> &[f32];
+
+    /// Width of the input.
+    fn inputs(&self) -> usize {
+        self.spec(0).inputs
+    }
+    /// Width of the output.
+    fn outputs(&self) -> usize {
+        self.spec(self.depth().saturating_sub(1)).outputs
+    }
+    /// Activation of the output layer.
+    fn output_activation(&self) -> Activation {
+        self.spec(self.depth().saturating_sub(1)).activation
+    }
+    /// Total number of parameters.
+    fn param_count(&self) -> usize {
+        (0..self.depth()).map(|l| self.spec(l).params()).sum()
+    }
+    /// Segment `s` of the flat parameter run (see the module docs).
+    fn segment(&self, s: usize) -> &[f32] {
+        if s % 2 == 0 {
+            self.weights(s / 2)
+        } else {
+            self.biases(s / 2)
+        }
+    }
+    /// Parameter `k` of the flat run.
+    fn param(&self, k: usize) -> Option<f32> {
+        let mut k = k;
+        for s in 0..2 * self.depth() {
+            let seg = self.segment(s);
+            if k < seg.len() {
+                return seg.get(k).copied();
+            }
+            k -= seg.len();
+        }
+        None
+    }
+    /// Copies the flat parameter run into `out` (which must be [`param_count`](Self::param_count) long).
+    fn copy_params_to(&self, out: &mut [f32]) -> Result<(), Error> {
+        if out.len() != self.param_count() {
+            return Err(Error::Shape);
+        }
+        let mut rest = out;
+        for s in 0..2 * self.depth() {
+            let seg = self.segment(s);
+            let (head, tail) = rest.split_at_mut(seg.len());
+            head.copy_from_slice(seg);
+            rest = tail;
+        }
+        Ok(())
+    }
+    /// Scratch floats a forward and backward pass need (see [`crate::scratch_len`]).
+    fn scratch_len(&self) -> usize {
+        crate::kernel::scratch_len(self)
+    }
+}
+
+/// Write access to a network's parameters.
+pub trait ModelMut: Model {
+    /// Layer `layer`'s weights and biases, both mutable (empty past the end).
+    fn layer_mut(&mut self, layer: usize) -> (&mut [f32], &mut [f32]);
+
+    /// Layer `layer`'s weights, mutable.
+    fn weights_mut(&mut self, layer: usize) -> &mut [f32] {
+        self.layer_mut(layer).0
+    }
+    /// Layer `layer`'s biases, mutable.
+    fn biases_mut(&mut self, layer: usize) -> &mut [f32] {
+        self.layer_mut(layer).1
+    }
+
+    /// Segment `s` of the flat parameter run, mutable.
+    fn segment_mut(&mut self, s: usize) -> &mut [f32] {
+        if s % 2 == 0 {
+            self.weights_mut(s / 2)
+        } else {
+            self.biases_mut(s / 2)
+        }
+    }
+    /// Parameter `k` of the flat run, mutable.
+    fn param_mut(&mut self, k: usize) -> Option<&mut f32> {
+        let mut k = k;
+        for s in 0..2 * self.depth() {
+            let len = self.segment(s).len();
+            if k < len {
+                return self.segment_mut(s).get_mut(k);
+            }
+            k -= len;
+        }
+        None
+    }
+    /// Loads the flat parameter run from `src` (which must be [`Model::param_count`] long).
+    fn load_params(&mut self, src: &[f32]) -> Result<(), Error> {
+        if src.len() != self.param_count() {
+            return Err(Error::Shape);
+        }
+        let mut rest = src;
+        for s in 0..2 * self.depth() {
+            let seg = self.segment_mut(s);
+            let (head, tail) = rest.split_at(seg.len());
+            seg.copy_from_slice(head);
+            rest = tail;
+        }
+        Ok(())
+    }
+}
+
+/// Two models have the same layers (shapes and activations).
+pub fn same_shape(a: &(impl Model + ?Sized), b: &(impl Model + ?Sized)) -> bool {
+    a.depth() == b.depth() && (0..a.depth()).all(|l| a.spec(l) == b.spec(l))
+}
+
+/// A fully connected layer with compile-time shape: `z = W·x + b`, `a = A(z)`.
+///
+/// ```
+/// use nn_core::{activation::Sigmoid, Dense};
+/// let layer = Dense::<2, 3, Sigmoid>::new([[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]], [0.0; 3]);
+/// assert_eq!(Dense::<2, 3, Sigmoid>::PARAMS, 9);
+/// assert_eq!(layer.weights[2][1], 0.6);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Dense<const IN: usize, const OUT: usize, A: ActivationFn> {
+    /// `OUT` rows of `IN` weights: row `j` feeds output neuron `j`.
+    pub weights: [[f32; IN]; OUT],
+    /// One bias per output neuron.
+    pub biases: [f32; OUT],
+    /// The activation marker.
+    pub activation: A,
+}
+
+impl<const IN: usize, const OUT: usize, A: ActivationFn> Dense<IN, OUT, A> {
+    /// Weights plus biases.
+    pub const PARAMS: usize = IN * OUT + OUT;
+    /// This layer's shape.
+    pub const SPEC: LayerSpec = LayerSpec::new(IN, OUT, A::KIND);
+
+    /// A layer with the given weights and biases.
+    pub const fn new(weights: [[f32; IN]; OUT], biases: [f32; OUT]) -> Self {
+        Dense { weights, biases, activation: A::MARKER }
+    }
+
+    /// A layer of zeros.
+    pub const fn zeros() -> Self {
+        Self::new([[0.0; IN]; OUT], [0.0; OUT])
+    }
+}
+
+impl<const IN: usize, const OUT: usize, A: ActivationFn> Default for Dense<IN, OUT, A> {
+    fn default() -> Self {
+        Self::zeros()
+    }
+}
+
+/// A network whose shape is fixed at compile time: a tuple of [`Dense`] layers whose
+/// widths chain, such as `(Dense<I, H, A>, Dense<H, O, B>)`, up to four layers.
+/// Its sizes are associated consts, so buffers can be plain arrays in a `static`:
+///
+/// ```
+/// use nn_core::{activation::Sigmoid, Dense, Network};
+/// type Xor = (Dense<2, 4, Sigmoid>, Dense<4, 1, Sigmoid>);
+/// assert_eq!(Xor::PARAMS, 17);
+/// static mut SCRATCH: [f32; Xor::SCRATCH] = [0.0; Xor::SCRATCH];
+/// ```
+///
+/// A shape mismatch does not compile:
+///
+/// ```compile_fail
+/// use nn_core::{activation::Sigmoid, Dense, Network};
+/// type Broken = (Dense<2, 4, Sigmoid>, Dense<3, 1, Sigmoid>);
+/// let _ = <Broken as Network>::PARAMS;
+/// ```
+pub trait Network: ModelMut + Clone + Default {
+    /// Width of the input.
+    const INPUTS: usize;
+    /// Width of the output.
+    const OUTPUTS: usize;
+    /// Number of layers.
+    const LAYERS: usize;
+    /// Total number of parameters.
+    const PARAMS: usize;
+    /// Scratch floats a forward and backward pass need ([`crate::scratch_len`]).
+    const SCRATCH: usize;
+}
+
+macro_rules! network_tuple {
+    ($depth:literal; [$($N:ident),+]; [$($A:ident),+]; $last:ident;
+     $($idx:tt => $I:ident, $O:ident, $LA:ident);+) => {
+        impl<$(const $N: usize,)+ $($A: ActivationFn),+> Model for ($(Dense<$I, $O, $LA>,)+) {
+            #[inline]
+            fn depth(&self) -> usize {
+                $depth
+            }
+            #[inline]
+            fn spec(&self, layer: usize) -> LayerSpec {
+                match layer {
+                    $($idx => Dense::<$I, $O, $LA>::SPEC,)+
+                    _ => LayerSpec::new(0, 0, Activation::Identity),
+                }
+            }
+            #[inline]
+            fn weights(&self, layer: usize) -> &[f32] {
+                match layer {
+                    $($idx => self.$idx.weights.as_flattened(),)+
+                    _ => &[],
+                }
+            }
+            #[inline]
+            fn biases(&self, layer: usize) -> &[f32] {
+                match layer {
+                    $($idx => &self.$idx.biases,)+
+                    _ => &[],
+                }
+            }
+        }
+
+        impl<$(const $N: usize,)+ $($A: ActivationFn),+> ModelMut for ($(Dense<$I, $O, $LA>,)+) {
+            #[inline]
+            fn layer_mut(&mut self, layer: usize) -> (&mut [f32], &mut [f32]) {
+                match layer {
+                    $($idx => (self.$idx.weights.as_flattened_mut(), &mut self.$idx.biases),)+
+                    _ => (&mut [], &mut []),
+                }
+            }
+        }
+
+        impl<$(const $N: usize,)+ $($A: ActivationFn),+> Network for ($(Dense<$I, $O, $LA>,)+) {
+            const INPUTS: usize = network_tuple!(@first $($N),+);
+            const OUTPUTS: usize = $last;
+            const LAYERS: usize = $depth;
+            const PARAMS: usize = 0 $(+ Dense::<$I, $O, $LA>::PARAMS)+;
+            // Activations and deltas of every layer, plus the output pre-activations.
+            const SCRATCH: usize = 2 * (0 $(+ $O)+) + $last;
+        }
+    };
+    (@first $first:ident $(, $rest:ident)*) => { $first };
+}
+
+network_tuple!(1; [N0, N1]; [A0]; N1; 0 => N0, N1, A0);
+network_tuple!(2; [N0, N1, N2]; [A0, A1]; N2; 0 => N0, N1, A0; 1 => N1, N2, A1);
+network_tuple!(3; [N0, N1, N2, N3]; [A0, A1, A2]; N3;
+    0 => N0, N1, A0; 1 => N1, N2, A1; 2 => N2, N3, A2);
+network_tuple!(4; [N0, N1, N2, N3, N4]; [A0, A1, A2, A3]; N4;
+    0 => N0, N1, A0; 1 => N1, N2, A1; 2 => N2, N3, A2; 3 => N3, N4, A3);
+
+/// A network whose shape is known only at run time: layer specs and one flat parameter
+/// run, over any storage (`&mut [f32]`, an array, a `Vec` on the host).
+///
+/// ```
+/// use nn_core::{Activation, LayerSpec, Mlp, Model};
+/// let specs = [LayerSpec::new(2, 2, Activation::Sigmoid), LayerSpec::new(2, 1, Activation::Identity)];
+/// let params = [0.0f32; 9];
+/// let net = Mlp::new(specs, params).unwrap();
+/// assert_eq!(net.param_count(), 9);
+/// assert!(Mlp::new(specs, [0.0f32; 8]).is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mlp<S, P> {
+    specs: S,
+    params: P,
+}
+
+/// Checks that `specs` chain and returns their parameter count.
+pub fn check_specs(specs: &[LayerSpec]) -> Result<usize, Error> {
+    if specs.is_empty() {
+        return Err(Error::Shape);
+    }
+    if specs.len() > MAX_LAYERS {
+        return Err(Error::TooManyLayers);
+    }
+    let mut total = 0usize;
+    for (l, spec) in specs.iter().enumerate() {
+        if spec.inputs == 0 || spec.outputs == 0 {
+            return Err(Error::Shape);
+        }
+        if l > 0 && specs[l - 1].outputs != spec.inputs {
+            return Err(Error::Shape);
+        }
+        let n = spec.inputs.checked_mul(spec.outputs).and_then(|w| w.checked_add(spec.outputs));
+        total = n.and_then(|n| total.checked_add(n)).ok_or(Error::Shape)?;
+    }
+    Ok(total)
+}
+
+impl<S: AsRef<[LayerSpec]>, P: AsRef<[f32]>> Mlp<S, P> {
+    /// A network over `params`, checked against `specs`.
+    pub fn new(specs: S, params: P) -> Result<Self, Error> {
+        let total = check_specs(specs.as_ref())?;
+        if params.as_ref().len() != total {
+            return Err(Error::Shape);
+        }
+        Ok(Mlp { specs, params })
+    }
+
+    /// The layer specs.
+    pub fn specs(&self) -> &[LayerSpec] {
+        self.specs.as_ref()
+    }
+
+    /// The flat parameter run.
+    pub fn params(&self) -> &[f32] {
+        self.params.as_ref()
+    }
+
+    /// The storage, given back.
+    pub fn into_parts(self) -> (S, P) {
+        (self.specs, self.params)
+    }
+
+    /// Start of layer `layer` in the flat run.
+    fn offset(&self, layer: usize) -> usize {
+        self.specs.as_ref().iter().take(layer).map(LayerSpec::params).sum()
+    }
+
+    fn range(&self, layer: usize, biases: bool) -> core::ops::Range<usize> {
+        match self.specs.as_ref().get(layer) {
+            None => 0..0,
+            Some(spec) => {
+                let start = self.offset(layer) + if biases { spec.inputs * spec.outputs } else { 0 };
+                let len = if biases { spec.outputs } else { spec.inputs * spec.outputs };
+                start..start + len
+            }
+        }
+    }
+}
+
+impl<S: AsRef<[LayerSpec]>, P: AsRef<[f32]> + AsMut<[f32]>> Mlp<S, P> {
+    /// The flat parameter run, mutable.
+    pub fn params_mut(&mut self) -> &mut [f32] {
+        self.params.as_mut()
+    }
+}
+
+impl<S: AsRef<[LayerSpec]>, P: AsRef<[f32]>> Model for Mlp<S, P> {
+    fn depth(&self) -> usize {
+        self.specs.as_ref().len()
+    }
+    fn spec(&self, layer: usize) -> LayerSpec {
+        self.specs.as_ref().get(layer).copied().unwrap_or(LayerSpec::new(0, 0, Activation::Identity))
+    }
+    fn weights(&self, layer: usize) -> &[f32] {
+        let r = self.range(layer, false);
+        self.params.as_ref().get(r).unwrap_or(&[])
+    }
+    fn biases(&self, layer: usize) -> &[f32] {
+        let r = self.range(layer, true);
+        self.params.as_ref().get(r).unwrap_or(&[])
+    }
+    fn param_count(&self) -> usize {
+        self.params.as_ref().len()
+    }
+    fn param(&self, k: usize) -> Option<f32> {
+        self.params.as_ref().get(k).copied()
+    }
+}
+
+impl<S: AsRef<[LayerSpec]>, P: AsRef<[f32]> + AsMut<[f32]>> ModelMut for Mlp<S, P> {
+    fn layer_mut(&mut self, layer: usize) -> (&mut [f32], &mut [f32]) {
+        let w = self.range(layer, false);
+        let b = self.range(layer, true);
+        match self.params.as_mut().get_mut(w.start..b.end) {
+            Some(run) => run.split_at_mut(w.len()),
+            None => (&mut [], &mut []),
+        }
+    }
+    fn param_mut(&mut self, k: usize) -> Option<&mut f32> {
+        self.params.as_mut().get_mut(k)
+    }
+}
+
+impl<const IN: usize, const OUT: usize, A: ActivationFn> Dense<IN, OUT, A> {
+    /// This layer's shape (the same as [`Self::SPEC`]).
+    pub const fn spec(&self) -> LayerSpec {
+        Self::SPEC
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activation::{Identity, Sigmoid};
+
+    type Net = (Dense<2, 3, Sigmoid>, Dense<3, 1, Identity>);
+
+    #[test]
+    fn consts_describe_the_shape() {
+        assert_eq!(Net::INPUTS, 2);
+        assert_eq!(Net::OUTPUTS, 1);
+        assert_eq!(Net::LAYERS, 2);
+        assert_eq!(Net::PARAMS, 9 + 4);
+        assert_eq!(Net::SCRATCH, 2 * 4 + 1);
+        assert_eq!(Net::default().param_count(), Net::PARAMS);
+    }
+
+    #[test]
+    fn flat_order_is_weights_then_biases_per_layer() {
+        let mut net = Net::default();
+        let flat: [f32; 13] = core::array::from_fn(|i| i as f32);
+        net.load_params(&flat).unwrap();
+        assert_eq!(net.0.weights, [[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]);
+        assert_eq!(net.0.biases, [6.0, 7.0, 8.0]);
+        assert_eq!(net.1.weights, [[9.0, 10.0, 11.0]]);
+        assert_eq!(net.1.biases, [12.0]);
+        let specs = [Dense::<2, 3, Sigmoid>::SPEC, Dense::<3, 1, Identity>::SPEC];
+        let mlp = Mlp::new(specs, flat).unwrap();
+        for l in 0..2 {
+            assert_eq!(mlp.weights(l), net.weights(l));
+            assert_eq!(mlp.biases(l), net.biases(l));
+        }
+        assert!(same_shape(&mlp, &net));
+        let mut back = [0.0f32; 13];
+        net.copy_params_to(&mut back).unwrap();
+        assert_eq!(back, flat);
+        assert_eq!(net.param(12), Some(12.0));
+        assert_eq!(net.param(13), None);
+    }
+
+    #[test]
+    fn runtime_shapes_are_checked() {
+        let s = |i, o| LayerSpec::new(i, o, Activation::Relu);
+        assert_eq!(check_specs(&[s(2, 3), s(3, 1)]), Ok(13));
+        assert_eq!(check_specs(&[s(2, 3), s(2, 1)]), Err(Error::Shape));
+        assert_eq!(check_specs(&[]), Err(Error::Shape));
+        assert_eq!(check_specs(&[s(0, 3)]), Err(Error::Shape));
+        assert_eq!(check_specs(&[s(usize::MAX, 2)]), Err(Error::Shape));
+        assert_eq!(check_specs(&[s(1, 1); MAX_LAYERS + 1]), Err(Error::TooManyLayers));
+    }
+}

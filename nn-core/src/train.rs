@@ -1,0 +1,354 @@
+//! The training loop: batches, shuffling, clipping, weight decay, schedules and the
+//! divergence guard, over any [`ModelMut`] and any [`Dataset`].
+
+use crate::data::{shuffle, Dataset};
+use crate::init::Rng;
+use crate::kernel::{gradient, sample_loss};
+use crate::math::{self, sum_squares};
+use crate::{Error, Loss, Model, ModelMut, Optimizer, Schedule};
+
+/// Everything that defines a training run besides the model and the data.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct TrainConfig {
+    /// The per-sample loss; a batch's loss is the mean over its samples.
+    pub loss: Loss,
+    /// The update rule.
+    pub optimizer: Optimizer,
+    /// Base learning rate, positive and finite.
+    pub learning_rate: f32,
+    /// How the rate changes with the epoch.
+    pub schedule: Schedule,
+    /// L2 weight decay `λ`: `λ·w` is added to each weight's gradient (biases are not
+    /// decayed). Zero turns it off.
+    pub weight_decay: f32,
+    /// Clip the batch gradient to this global L2 norm; zero turns it off.
+    pub clip_norm: f32,
+    /// Samples per update: 1 is per-sample SGD, 0 means the whole data set.
+    pub batch_size: usize,
+    /// Shuffle the order every epoch (from `seed`); else samples go in order.
+    pub shuffle: bool,
+    /// Leave the biases as they are.
+    pub freeze_biases: bool,
+    /// Seed of the shuffling generator.
+    pub seed: u32,
+}
+
+impl TrainConfig {
+    /// Plain per-sample SGD at `learning_rate`, in order, on `loss`.
+    pub const fn sgd(loss: Loss, learning_rate: f32) -> Self {
+        TrainConfig {
+            loss,
+            optimizer: Optimizer::Sgd,
+            learning_rate,
+            schedule: Schedule::Constant,
+            weight_decay: 0.0,
+            clip_norm: 0.0,
+            batch_size: 1,
+            shuffle: false,
+            freeze_biases: false,
+            seed: 0,
+        }
+    }
+
+    /// Checks every hyperparameter.
+    pub fn validate(&self) -> Result<(), Error> {
+        if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
+            return Err(Error::Hyperparameter("learning rate must be positive and finite"));
+        }
+        if !(self.weight_decay >= 0.0 && self.weight_decay.is_finite()) {
+            return Err(Error::Hyperparameter("weight decay must be finite and not negative"));
+        }
+        if !(self.clip_norm >= 0.0 && self.clip_norm.is_finite()) {
+            return Err(Error::Hyperparameter("clip norm must be finite and not negative"));
+        }
+        self.optimizer.validate()?;
+        self.schedule.validate()
+    }
+}
+
+/// Floats of work space a [`Trainer`] needs for `params` parameters: the gradient plus
+/// the optimiser's state.
+pub const fn work_len(params: usize, optimizer: Optimizer) -> usize {
+    params * (1 + optimizer.state_per_param())
+}
+
+/// What one epoch did.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct EpochReport {
+    /// Mean over the samples of the loss each had just before its update.
+    pub loss: f32,
+    /// Updates made.
+    pub updates: u32,
+    /// The learning rate used.
+    pub learning_rate: f32,
+}
+
+/// Trains a model, one batch or one epoch at a time, in caller-provided work space.
+///
+/// A step whose loss, gradient, new parameters or new optimiser state would not be
+/// finite changes nothing (every update is computed once without being written, and
+/// written only if all of it is finite) and returns [`Error::NonFinite`]; the caller can
+/// lower the rate with [`set_learning_rate`](Self::set_learning_rate) and go on.
+///
+/// ```
+/// use nn_core::{activation::{Identity}, train::work_len, Dense, Loss, Network, TrainConfig, Trainer};
+/// type Line = (Dense<1, 1, Identity>,);
+/// let mut net = Line::default();
+/// let data = [([2.0], [1.0]), ([-1.0], [-5.0])]; // on y = 2x − 3
+/// let config = TrainConfig::sgd(Loss::Sse, 0.1);
+/// let mut work = [0.0; work_len(Line::PARAMS, nn_core::Optimizer::Sgd)];
+/// let mut trainer = Trainer::new(config, &net, &mut work).unwrap();
+/// let mut scratch = [0.0; Line::SCRATCH];
+/// let mut order = [0, 1];
+/// for _ in 0..200 {
+///     trainer.epoch(&mut net, &data, &mut order, &mut scratch).unwrap();
+/// }
+/// assert!((net.0.weights[0][0] - 2.0).abs() < 1e-4 && (net.0.biases[0] + 3.0).abs() < 1e-4);
+/// ```
+#[derive(Debug)]
+pub struct Trainer<'w> {
+    config: TrainConfig,
+    grads: &'w mut [f32],
+    first: &'w mut [f32],
+    second: &'w mut [f32],
+    rng: Rng,
+    epoch: u32,
+    updates: u32,
+}
+
+impl<'w> Trainer<'w> {
+    /// A trainer for models shaped like `model`, using the first
+    /// [`work_len`]`(params, optimizer)` floats of `work` (zeroed here).
+    pub fn new<M: Model + ?Sized>(config: TrainConfig, model: &M, work: &'w mut [f32]) -> Result<Self, Error> {
+        config.validate()?;
+        let params = model.param_count();
+        let needed = work_len(params, config.optimizer);
+        if work.len() < needed {
+            return Err(Error::BufferTooSmall { needed, found: work.len() });
+        }
+        let work = &mut work[..needed];
+        work.fill(0.0);
+        let (grads, state) = work.split_at_mut(params);
+        let (first, second) = match config.optimizer.state_per_param() {
+            2 => state.split_at_mut(params),
+            _ => state.split_at_mut(state.len()),
+        };
+        Ok(Trainer { config, grads, first, second, rng: Rng::new(config.seed), epoch: 0, updates: 0 })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// Changes the base learning rate (for example after [`Error::NonFinite`]).
+    pub fn set_learning_rate(&mut self, learning_rate: f32) -> Result<(), Error> {
+        let config = TrainConfig { learning_rate, ..self.config };
+        config.validate()?;
+        self.config = config;
+        Ok(())
+    }
+
+    /// Epochs completed.
+    pub fn epochs(&self) -> u32 {
+        self.epoch
+    }
+
+    /// Updates made.
+    pub fn updates(&self) -> u32 {
+        self.updates
+    }
+
+    /// The learning rate of the current epoch.
+    pub fn learning_rate(&self) -> f32 {
+        self.config.schedule.rate(self.config.learning_rate, self.epoch)
+    }
+
+    /// The last batch's mean gradient (after clipping), in the flat parameter order.
+    pub fn gradient(&self) -> &[f32] {
+        self.grads
+    }
+
+    /// One update from the samples `batch` (indices into `data`); returns the batch's
+    /// mean loss before the update.
+    pub fn step<M, D>(&mut self, model: &mut M, data: &D, batch: &[u32], scratch: &mut [f32]) -> Result<f32, Error>
+    where
+        M: ModelMut + ?Sized,
+        D: Dataset + ?Sized,
+    {
+        if batch.is_empty() {
+            return Err(Error::EmptyDataset);
+        }
+        if model.param_count() != self.grads.len() {
+            return Err(Error::Shape);
+        }
+        self.grads.fill(-0.0);
+        let mut total = 0.0f32;
+        for &i in batch {
+            let (x, t) = data.sample(i as usize).ok_or(Error::EmptyDataset)?;
+            total += gradient(model, x, t, self.config.loss, scratch, self.grads)?;
+        }
+        let n = batch.len() as f32;
+        self.grads.iter_mut().for_each(|g| *g /= n);
+        let mean = total / n;
+        if !mean.is_finite() || !math::all_finite(self.grads) {
+            return Err(Error::NonFinite);
+        }
+        self.clip(model);
+        let lr = self.learning_rate();
+        // Dry run first: nothing is written unless every new value is finite.
+        if !self.apply(model, lr, false) {
+            return Err(Error::NonFinite);
+        }
+        self.apply(model, lr, true);
+        self.updates = self.updates.saturating_add(1);
+        Ok(mean)
+    }
+
+    /// One pass over `data` in batches of `batch_size`, in the order `order` (which must
+    /// hold `data.len()` indices; it is reset to `0..len` and shuffled first when the
+    /// config asks for it). Stops at the first failing batch.
+    pub fn epoch<M, D>(
+        &mut self,
+        model: &mut M,
+        data: &D,
+        order: &mut [u32],
+        scratch: &mut [f32],
+    ) -> Result<EpochReport, Error>
+    where
+        M: ModelMut + ?Sized,
+        D: Dataset + ?Sized,
+    {
+        let len = data.len();
+        if len == 0 {
+            return Err(Error::EmptyDataset);
+        }
+        let found = order.len();
+        let order = order.get_mut(..len).ok_or(Error::BufferTooSmall { needed: len, found })?;
+        order.iter_mut().enumerate().for_each(|(i, o)| *o = i as u32);
+        if self.config.shuffle {
+            shuffle(order, &mut self.rng);
+        }
+        let size = if self.config.batch_size == 0 { len } else { self.config.batch_size.min(len) };
+        let learning_rate = self.learning_rate();
+        let mut total = 0.0f32;
+        let mut updates = 0;
+        for batch in order.chunks(size) {
+            total += self.step(model, data, batch, scratch)? * batch.len() as f32;
+            updates += 1;
+        }
+        self.epoch = self.epoch.saturating_add(1);
+        Ok(EpochReport { loss: total / len as f32, updates, learning_rate })
+    }
+
+    /// Scales the gradient down to the configured global norm.
+    fn clip<M: Model + ?Sized>(&mut self, model: &M) {
+        let limit = self.config.clip_norm;
+        if limit == 0.0 {
+            return;
+        }
+        let mut squares = 0.0f32;
+        self.for_each_trainable(model, |g| squares += sum_squares(g));
+        let norm = math::sqrt(squares);
+        if norm > limit {
+            let scale = limit / norm;
+            self.grads.iter_mut().for_each(|g| *g *= scale);
+        }
+    }
+
+    fn for_each_trainable<M: Model + ?Sized>(&self, model: &M, mut f: impl FnMut(&[f32])) {
+        let mut rest: &[f32] = self.grads;
+        for s in 0..2 * model.depth() {
+            let (seg, tail) = rest.split_at(model.segment(s).len());
+            if s % 2 == 0 || !self.config.freeze_biases {
+                f(seg);
+            }
+            rest = tail;
+        }
+    }
+
+    /// Runs the optimiser over every trainable segment; returns whether all is finite.
+    fn apply<M: ModelMut + ?Sized>(&mut self, model: &mut M, lr: f32, commit: bool) -> bool {
+        let c = self.config;
+        let step = self.updates.saturating_add(1);
+        let per = c.optimizer.state_per_param();
+        let mut offset = 0;
+        let mut finite = true;
+        for s in 0..2 * model.depth() {
+            let params = model.segment_mut(s);
+            let len = params.len();
+            let range = offset..offset + len;
+            offset += len;
+            let is_bias = s % 2 == 1;
+            if is_bias && c.freeze_biases {
+                continue;
+            }
+            let decay = if is_bias { 0.0 } else { c.weight_decay };
+            let m = if per >= 1 { &mut self.first[range.clone()] } else { &mut [][..] };
+            let v = if per >= 2 { &mut self.second[range.clone()] } else { &mut [][..] };
+            finite &= c.optimizer.update(params, &self.grads[range], m, v, lr, decay, step, commit);
+        }
+        finite
+    }
+}
+
+/// The mean loss of `model` over `data`.
+pub fn evaluate<M, D>(model: &M, data: &D, loss: Loss, scratch: &mut [f32]) -> Result<f32, Error>
+where
+    M: Model + ?Sized,
+    D: Dataset + ?Sized,
+{
+    if data.is_empty() {
+        return Err(Error::EmptyDataset);
+    }
+    let mut total = 0.0f32;
+    for i in 0..data.len() {
+        let (x, t) = data.sample(i).ok_or(Error::EmptyDataset)?;
+        total += sample_loss(model, x, t, loss, scratch)?;
+    }
+    Ok(total / data.len() as f32)
+}
+
+/// The mean gradient of the loss over `data`, written to `grads`; returns the mean loss.
+pub fn dataset_gradient<M, D>(
+    model: &M,
+    data: &D,
+    loss: Loss,
+    scratch: &mut [f32],
+    grads: &mut [f32],
+) -> Result<f32, Error>
+where
+    M: Model + ?Sized,
+    D: Dataset + ?Sized,
+{
+    if data.is_empty() {
+        return Err(Error::EmptyDataset);
+    }
+    grads.fill(-0.0);
+    let mut total = 0.0f32;
+    for i in 0..data.len() {
+        let (x, t) = data.sample(i).ok_or(Error::EmptyDataset)?;
+        total += gradient(model, x, t, loss, scratch, grads)?;
+    }
+    let n = data.len() as f32;
+    grads.iter_mut().for_each(|g| *g /= n);
+    Ok(total / n)
+}
+
+/// Index of the largest value (the predicted class), or `None` for an empty slice or
+/// one with NaN.
+pub fn argmax(values: &[f32]) -> Option<usize> {
+    let mut best: Option<(usize, f32)> = None;
+    for (i, &v) in values.iter().enumerate() {
+        if v.is_nan() {
+            return None;
+        }
+        if best.is_none_or(|(_, b)| v > b) {
+            best = Some((i, v));
+        }
+    }
+    best.map(|(i, _)| i)
+}
