@@ -58,10 +58,7 @@ impl<F: NorFlash> embedded_storage_async::nor_flash::NorFlash for BlockingFlash<
     }
 }
 
-impl<F: MultiwriteNorFlash> embedded_storage_async::nor_flash::MultiwriteNorFlash
-    for BlockingFlash<F>
-{
-}
+impl<F: MultiwriteNorFlash> embedded_storage_async::nor_flash::MultiwriteNorFlash for BlockingFlash<F> {}
 
 /// What went wrong while storing or loading a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,9 +138,7 @@ pub struct ModelStore<F: NorFlash> {
 
 impl<F: NorFlash> fmt::Debug for ModelStore<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ModelStore")
-            .field("range", &self.queue.flash_range())
-            .finish()
+        f.debug_struct("ModelStore").field("range", &self.queue.flash_range()).finish()
     }
 }
 
@@ -156,9 +151,7 @@ impl<F: NorFlash> ModelStore<F> {
             return Err(PersistError::Range);
         }
         let config = QueueConfig::try_new(range).map_err(|_| PersistError::Range)?;
-        Ok(ModelStore {
-            queue: QueueStorage::new(BlockingFlash(flash), config, Cache::new_uncached()),
-        })
+        Ok(ModelStore { queue: QueueStorage::new(BlockingFlash(flash), config, Cache::new_uncached()) })
     }
 
     /// Appends `record`. When the range is full, the page with the oldest records is
@@ -182,11 +175,7 @@ impl<F: NorFlash> ModelStore<F> {
         while let Some(entry) = block_on(iter.next(scratch))? {
             let record: &[u8] = &entry;
             if is_good(record) {
-                let dst = out
-                    .get_mut(..record.len())
-                    .ok_or(PersistError::BufferTooSmall {
-                        needed: record.len(),
-                    })?;
+                let dst = out.get_mut(..record.len()).ok_or(PersistError::BufferTooSmall { needed: record.len() })?;
                 dst.copy_from_slice(record);
                 found = Some(record.len());
             }
@@ -258,12 +247,7 @@ mod tests {
 
     impl TestFlash {
         fn new() -> Self {
-            TestFlash {
-                mem: [0xFF; SIZE],
-                budget: None,
-                dead: false,
-                ops: 0,
-            }
+            TestFlash { mem: [0xFF; SIZE], budget: None, dead: false, ops: 0 }
         }
 
         /// Power back on: the contents stay, the budget is lifted.
@@ -301,10 +285,8 @@ mod tests {
                 return Err(TestError::PowerCut);
             }
             let start = offset as usize;
-            let src = self
-                .mem
-                .get(start..start + bytes.len())
-                .ok_or(TestError::Kind(NorFlashErrorKind::OutOfBounds))?;
+            let src =
+                self.mem.get(start..start + bytes.len()).ok_or(TestError::Kind(NorFlashErrorKind::OutOfBounds))?;
             bytes.copy_from_slice(src);
             Ok(())
         }
@@ -322,10 +304,7 @@ mod tests {
             if self.dead {
                 return Err(TestError::PowerCut);
             }
-            if !(from as usize).is_multiple_of(PAGE)
-                || !(to as usize).is_multiple_of(PAGE)
-                || to as usize > SIZE
-            {
+            if !(from as usize).is_multiple_of(PAGE) || !(to as usize).is_multiple_of(PAGE) || to as usize > SIZE {
                 return Err(TestError::Kind(NorFlashErrorKind::NotAligned));
             }
             for page in (from as usize..to as usize).step_by(PAGE) {
@@ -429,14 +408,8 @@ mod tests {
 
     #[test]
     fn small_ranges_and_big_records_are_refused() {
-        assert_eq!(
-            ModelStore::new(TestFlash::new(), 0..PAGE as u32).err(),
-            Some(PersistError::Range)
-        );
-        assert_eq!(
-            ModelStore::new(TestFlash::new(), 1..SIZE as u32).err(),
-            Some(PersistError::Range)
-        );
+        assert_eq!(ModelStore::new(TestFlash::new(), 0..PAGE as u32).err(), Some(PersistError::Range));
+        assert_eq!(ModelStore::new(TestFlash::new(), 1..SIZE as u32).err(), Some(PersistError::Range));
         let mut store = ModelStore::new(TestFlash::new(), 0..SIZE as u32).unwrap();
         assert!(ModelStore::<TestFlash>::max_record_len() < PAGE);
         assert_eq!(store.save(&[0u8; PAGE]), Err(PersistError::RecordTooBig));
@@ -467,10 +440,9 @@ mod tests {
                 let (got, flash) = load(flash);
                 match saved {
                     Ok(()) => assert_eq!(got, Some(100), "before {before}, cut {cut}"),
-                    Err(_) => assert!(
-                        got == Some(before) || got == Some(100),
-                        "before {before}, cut {cut}: loaded {got:?}"
-                    ),
+                    Err(_) => {
+                        assert!(got == Some(before) || got == Some(100), "before {before}, cut {cut}: loaded {got:?}")
+                    }
                 }
                 // And the store still works after the cut.
                 let (r, flash) = save(flash, 200);

@@ -171,10 +171,7 @@ impl<const N: usize> Default for ExampleBuffer<N> {
 impl<const N: usize> ExampleBuffer<N> {
     /// An empty buffer (`const`, so it can live in a `static`).
     pub const fn new() -> Self {
-        ExampleBuffer {
-            examples: heapless::Vec::new(),
-            oldest: 0,
-        }
+        ExampleBuffer { examples: heapless::Vec::new(), oldest: 0 }
     }
 
     /// Appends `example`, or returns [`BufferFull`] without changing anything.
@@ -241,9 +238,7 @@ pub struct XorShift32 {
 impl XorShift32 {
     /// A generator seeded with `seed` (a zero seed, which xorshift cannot leave, is replaced).
     pub const fn new(seed: u32) -> Self {
-        XorShift32 {
-            state: if seed == 0 { 0x9E37_79B9 } else { seed },
-        }
+        XorShift32 { state: if seed == 0 { 0x9E37_79B9 } else { seed } }
     }
 
     /// The next 32 random bits.
@@ -360,11 +355,7 @@ impl GestureSim {
         let progress = t / WINDOW as f32;
         let tilt = m.tilt_from + (m.tilt_to - m.tilt_from) * progress;
         let (sin_t, cos_t) = (libm::sinf(tilt), libm::cosf(tilt));
-        let mut a = [
-            G_MG * sin_t * libm::cosf(m.azimuth),
-            G_MG * sin_t * libm::sinf(m.azimuth),
-            G_MG * cos_t,
-        ];
+        let mut a = [G_MG * sin_t * libm::cosf(m.azimuth), G_MG * sin_t * libm::sinf(m.azimuth), G_MG * cos_t];
         let shake = m.shake_mg * libm::sinf(TWO_PI * m.shake_freq * t + m.shake_phase);
         a[0] += shake * libm::cosf(m.shake_azimuth);
         a[1] += shake * libm::sinf(m.shake_azimuth);
@@ -518,11 +509,7 @@ mod tests {
         let mut a = GestureSim::new(1234);
         let mut b = GestureSim::new(1234);
         let mut c = GestureSim::new(1235);
-        let (wa, wb, wc) = (
-            a.window(Gesture::Tilt),
-            b.window(Gesture::Tilt),
-            c.window(Gesture::Tilt),
-        );
+        let (wa, wb, wc) = (a.window(Gesture::Tilt), b.window(Gesture::Tilt), c.window(Gesture::Tilt));
         assert_eq!(wa, wb);
         assert_ne!(wa, wc);
     }
@@ -548,10 +535,7 @@ mod tests {
 
     #[test]
     fn buffer_overwrites_oldest_in_order() {
-        let ex = |i: usize| Example {
-            features: [i as f32; FEATURES],
-            label: Gesture::Still,
-        };
+        let ex = |i: usize| Example { features: [i as f32; FEATURES], label: Gesture::Still };
         let mut buf: ExampleBuffer<3> = ExampleBuffer::new();
         for i in 0..3 {
             assert_eq!(buf.push_overwriting(ex(i)), None);
