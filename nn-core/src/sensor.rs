@@ -5,12 +5,23 @@
 //! - [`ExampleBuffer`]: labelled feature vectors in a fixed-capacity buffer (heapless).
 //! - [`GestureSim`]: a seeded, noisy simulator of the three [`Gesture`]s, used by the
 //!   QEMU firmware (behind a simulated LSM303AGR) and by host tests.
+//! - [`GestureNet`], [`Recipe`] and [`train`]: the classifier the device trains on its
+//!   buffer, and every hyperparameter that fixes the result bit for bit.
+//! - [`Demo`]: the scripted session the QEMU firmware runs (which gesture each window
+//!   is, seeds, sizes), and [`Demo::reference`], the same session computed directly on
+//!   the host, which `nn verify-device` compares with the device's parameters.
 //!
 //! Every step is deterministic: features are computed from exact integer sums and one
 //! correctly rounded square root, and the simulator uses a xorshift generator and
 //! `libm`, so the host and a Cortex-M (with or without FPU) produce the same bits.
 
 use core::fmt;
+
+use crate::activation::{Softmax, Tanh};
+use crate::data::{Dataset, Order};
+use crate::init::{Init, Rng};
+use crate::train::{argmax, work_len, EpochReport};
+use crate::{forward, Dense, Error, Loss, Network, Optimizer, Schedule, TrainConfig, Trainer};
 
 /// Samples per second the firmware reads from the accelerometer.
 pub const SAMPLE_RATE_HZ: u32 = 50;
@@ -411,6 +422,249 @@ impl GestureSim {
     }
 }
 
+/// Hidden units of [`GestureNet`].
+pub const HIDDEN: usize = 10;
+
+/// The classifier trained on the device: features → tanh hidden layer → softmax over
+/// the [`CLASSES`] gestures.
+pub type GestureNet = (Dense<FEATURES, HIDDEN, Tanh>, Dense<HIDDEN, CLASSES, Softmax>);
+
+/// One-hot targets, one row per class, borrowed by the [`Dataset`] impl.
+static ONE_HOT: [[f32; CLASSES]; CLASSES] = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+
+impl<const N: usize> Dataset for ExampleBuffer<N> {
+    fn len(&self) -> usize {
+        self.examples.len()
+    }
+
+    fn sample(&self, index: usize) -> Option<(&[f32], &[f32])> {
+        let e = self.examples.get(index)?;
+        Some((&e.features, ONE_HOT.get(e.label.index())?))
+    }
+}
+
+/// Everything besides the data that fixes a trained [`GestureNet`] bit for bit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Recipe {
+    /// Seed of the Xavier initialisation.
+    pub init_seed: u32,
+    /// Passes over the buffer.
+    pub epochs: u32,
+    /// Loss, optimiser, rate, batch size, shuffling seed.
+    pub config: TrainConfig,
+}
+
+/// The optimiser of [`Recipe::DEFAULT`], fixed so that [`WORK`] is a constant.
+pub const OPTIMIZER: Optimizer = Optimizer::Momentum { momentum: 0.9 };
+
+/// Floats of trainer work space [`train`] keeps on the stack.
+pub const WORK: usize = work_len(<GestureNet as Network>::PARAMS, OPTIMIZER);
+
+impl Recipe {
+    /// Softmax cross-entropy, per-sample SGD with momentum 0.9, shuffled every epoch,
+    /// learning rate 0.02 decaying as 1 / (1 + 0.01 · epoch), 150 epochs.
+    pub const DEFAULT: Recipe = Recipe {
+        init_seed: 1,
+        epochs: 150,
+        config: TrainConfig {
+            loss: Loss::SoftmaxCe,
+            optimizer: OPTIMIZER,
+            learning_rate: 0.02,
+            schedule: Schedule::InverseTime { decay: 0.01 },
+            weight_decay: 0.0,
+            clip_norm: 0.0,
+            batch_size: 1,
+            shuffle: true,
+            freeze_biases: false,
+            seed: 2,
+        },
+    };
+
+    /// A freshly initialised network.
+    pub fn initial_net(&self) -> GestureNet {
+        let mut net = GestureNet::default();
+        Init::Xavier.apply(&mut net, &mut Rng::new(self.init_seed));
+        net
+    }
+}
+
+/// Trains `net` on `data` for `recipe.epochs` epochs; `on_epoch(epoch, report)` runs
+/// after each. Returns the last epoch's report. Work space (about
+/// [`WORK`] + the buffer's capacity in `u32`s) lives on the stack.
+pub fn train<const N: usize>(
+    net: &mut GestureNet,
+    data: &ExampleBuffer<N>,
+    recipe: &Recipe,
+    mut on_epoch: impl FnMut(u32, &EpochReport),
+) -> Result<EpochReport, Error> {
+    if recipe.config.optimizer.state_per_param() > OPTIMIZER.state_per_param() {
+        return Err(Error::Hyperparameter("optimiser needs more state than WORK holds"));
+    }
+    let mut work = [0.0f32; WORK];
+    let mut scratch = [0.0f32; <GestureNet as Network>::SCRATCH];
+    let mut order = Order::<N>::new(data.len())?;
+    let mut trainer = Trainer::new(recipe.config, net, &mut work)?;
+    let mut last = Err(Error::EmptyDataset);
+    for epoch in 0..recipe.epochs {
+        let report = trainer.epoch(net, data, order.as_mut_slice(), &mut scratch)?;
+        on_epoch(epoch, &report);
+        last = Ok(report);
+    }
+    last
+}
+
+/// The predicted gesture and the network's outputs (class probabilities).
+pub fn predict(net: &GestureNet, features: &Features) -> Result<(Gesture, [f32; CLASSES]), Error> {
+    let mut scratch = [0.0f32; <GestureNet as Network>::SCRATCH];
+    let out = forward(net, features, &mut scratch)?;
+    let mut p = [0.0f32; CLASSES];
+    for (d, s) in p.iter_mut().zip(out) {
+        *d = *s;
+    }
+    let g = argmax(&p).and_then(Gesture::from_index).ok_or(Error::NonFinite)?;
+    Ok((g, p))
+}
+
+/// Held-out results: a confusion matrix, `confusion[truth][predicted]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Score {
+    /// Windows of class `truth` predicted as class `predicted`.
+    pub confusion: [[u32; CLASSES]; CLASSES],
+}
+
+impl Score {
+    /// Counts one prediction.
+    pub fn record(&mut self, truth: Gesture, predicted: Gesture) {
+        if let Some(cell) = self.confusion.get_mut(truth.index()).and_then(|r| r.get_mut(predicted.index())) {
+            *cell = cell.saturating_add(1);
+        }
+    }
+
+    /// Predictions counted.
+    pub fn total(&self) -> u32 {
+        self.confusion.iter().flatten().sum()
+    }
+
+    /// Correct predictions.
+    pub fn correct(&self) -> u32 {
+        (0..CLASSES).map(|i| self.confusion[i][i]).sum()
+    }
+
+    /// Fraction correct (0 when nothing was counted).
+    pub fn accuracy(&self) -> f32 {
+        match self.total() {
+            0 => 0.0,
+            t => self.correct() as f32 / t as f32,
+        }
+    }
+}
+
+/// The scripted session of the QEMU firmware: a stream of simulated windows from one
+/// seed, the first [`train_windows`](Self::train_windows) labelled into the buffer, the
+/// next [`test_windows`](Self::test_windows) held out. Window `i` is gesture
+/// `i mod 3` ([`Demo::gesture`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Demo {
+    /// Seed of the [`GestureSim`].
+    pub data_seed: u32,
+    /// Labelled windows collected for training.
+    pub train_windows: usize,
+    /// Windows held out for the accuracy figure.
+    pub test_windows: usize,
+    /// How the network is trained.
+    pub recipe: Recipe,
+}
+
+/// Training buffer capacity the demo needs (and the firmware allocates).
+pub const DEMO_BUFFER: usize = 120;
+
+impl Demo {
+    /// The session CI runs and `nn verify-device` checks: seed 2026, 120 training and
+    /// 150 held-out windows, [`Recipe::DEFAULT`].
+    pub const DEFAULT: Demo =
+        Demo { data_seed: 2026, train_windows: DEMO_BUFFER, test_windows: 150, recipe: Recipe::DEFAULT };
+
+    /// The gesture of window `i` of the session.
+    pub const fn gesture(i: usize) -> Gesture {
+        match Gesture::from_index(i % CLASSES) {
+            Some(g) => g,
+            None => Gesture::Still,
+        }
+    }
+
+    /// Fills `buffer` with the training windows, each read by `read(gesture)` (which
+    /// must start a window of that gesture and return its samples).
+    pub fn collect<const N: usize, E>(
+        &self,
+        buffer: &mut ExampleBuffer<N>,
+        mut read: impl FnMut(Gesture) -> Result<Window, E>,
+    ) -> Result<(), DemoError<E>> {
+        for i in 0..self.train_windows {
+            let label = Self::gesture(i);
+            let features = features(&read(label).map_err(DemoError::Read)?);
+            buffer.push(Example { features, label }).map_err(|_| DemoError::BufferFull)?;
+        }
+        Ok(())
+    }
+
+    /// Scores `net` on the held-out windows, read by `read(gesture)` after the training
+    /// windows.
+    pub fn evaluate<E>(
+        &self,
+        net: &GestureNet,
+        mut read: impl FnMut(Gesture) -> Result<Window, E>,
+    ) -> Result<Score, DemoError<E>> {
+        let mut score = Score::default();
+        for i in 0..self.test_windows {
+            let truth = Self::gesture(self.train_windows + i);
+            let window = read(truth).map_err(DemoError::Read)?;
+            let (predicted, _) = predict(net, &features(&window)).map_err(DemoError::Net)?;
+            score.record(truth, predicted);
+        }
+        Ok(score)
+    }
+
+    /// The whole session computed on the host, without a sensor: the network the device
+    /// must end up with, bit for bit, and its held-out score.
+    pub fn reference(&self) -> Result<(GestureNet, Score), DemoError<core::convert::Infallible>> {
+        let mut sim = GestureSim::new(self.data_seed);
+        let mut buffer = ExampleBuffer::<DEMO_BUFFER>::new();
+        self.collect(&mut buffer, |g| Ok(sim.window(g)))?;
+        let mut net = self.recipe.initial_net();
+        train(&mut net, &buffer, &self.recipe, |_, _| {}).map_err(DemoError::Net)?;
+        let score = self.evaluate(&net, |g| Ok(sim.window(g)))?;
+        Ok((net, score))
+    }
+}
+
+/// Why a [`Demo`] step failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum DemoError<E> {
+    /// Reading a window failed.
+    Read(E),
+    /// More training windows than the buffer holds.
+    BufferFull,
+    /// Training or prediction failed.
+    Net(Error),
+}
+
+impl<E: fmt::Debug> fmt::Display for DemoError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DemoError::Read(e) => write!(f, "reading a window failed: {e:?}"),
+            DemoError::BufferFull => f.write_str("the example buffer is full"),
+            DemoError::Net(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl<E: fmt::Debug> core::error::Error for DemoError<E> {}
+
 /// Rounds milli-g to the sensor's 2 mg step and clamps to its range.
 fn quantise(mg: f32) -> i16 {
     let steps = libm::roundf(mg * 0.5);
@@ -422,6 +676,8 @@ fn quantise(mg: f32) -> i16 {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+
     use super::*;
 
     #[test]
@@ -550,6 +806,40 @@ mod tests {
         buf.clear();
         assert!(buf.is_empty());
         assert_eq!(buf.capacity(), 3);
+    }
+
+    #[test]
+    fn demo_reaches_the_accuracy_target() {
+        let (net, score) = Demo::DEFAULT.reference().unwrap();
+        std::println!("demo: accuracy {} confusion {:?}", score.accuracy(), score.confusion);
+        assert_eq!(score.total(), Demo::DEFAULT.test_windows as u32);
+        assert!(score.accuracy() >= 0.9, "accuracy {}", score.accuracy());
+        // Deterministic: a second run gives the same parameters, bit for bit.
+        let (again, _) = Demo::DEFAULT.reference().unwrap();
+        let bits = |n: &GestureNet| {
+            let mut p = [0.0f32; <GestureNet as Network>::PARAMS];
+            crate::Model::copy_params_to(n, &mut p).unwrap();
+            p.map(f32::to_bits)
+        };
+        assert_eq!(bits(&net), bits(&again));
+    }
+
+    #[test]
+    fn untrained_net_is_near_chance() {
+        let demo = Demo::DEFAULT;
+        let mut sim = GestureSim::new(demo.data_seed);
+        let net = demo.recipe.initial_net();
+        let score = demo.evaluate(&net, |g| Ok::<_, ()>(sim.window(g))).unwrap();
+        assert!(score.accuracy() < 0.7, "accuracy {}", score.accuracy());
+    }
+
+    #[test]
+    fn score_counts() {
+        let mut s = Score::default();
+        s.record(Gesture::Still, Gesture::Still);
+        s.record(Gesture::Shake, Gesture::Tilt);
+        assert_eq!((s.correct(), s.total(), s.accuracy()), (1, 2, 0.5));
+        assert_eq!(Score::default().accuracy(), 0.0);
     }
 
     #[test]
