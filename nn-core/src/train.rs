@@ -287,11 +287,26 @@ impl<'w> Trainer<'w> {
                 continue;
             }
             let decay = if is_bias { 0.0 } else { c.weight_decay };
-            let m = if per >= 1 { &mut self.first[range.clone()] } else { &mut [][..] };
-            let v = if per >= 2 { &mut self.second[range.clone()] } else { &mut [][..] };
-            finite &= c.optimizer.update(params, &self.grads[range], m, v, lr, decay, step, commit);
+            let (Some(m), Some(v), Some(g)) = (
+                state_slice(self.first, per >= 1, &range),
+                state_slice(self.second, per >= 2, &range),
+                self.grads.get(range.clone()),
+            ) else {
+                // A model whose segments disagree with its parameter count.
+                return false;
+            };
+            finite &= c.optimizer.update(params, g, m, v, lr, decay, step, commit);
         }
         finite
+    }
+}
+
+/// The optimiser state for `range`, or an empty slice where the optimiser keeps none.
+fn state_slice<'a>(buf: &'a mut [f32], used: bool, range: &core::ops::Range<usize>) -> Option<&'a mut [f32]> {
+    if used {
+        buf.get_mut(range.clone())
+    } else {
+        Some(&mut [])
     }
 }
 
