@@ -1,0 +1,14 @@
+//! Board-independent firmware glue for on-device gesture learning.
+//!
+//! - [`accel`]: the LSM303AGR accelerometer through the `lsm303agr` driver over any
+//!   `embedded-hal` 1.0 I2C bus: configuration and fixed-rate windows of samples.
+//! - [`sim`]: a simulated LSM303AGR that answers the chip's registers on an I2C bus,
+//!   fed by [`nn_core::sensor::GestureSim`], so the real driver runs under QEMU.
+//!
+//! The math (features, buffer, training, persistence) is in `nn-core`; the board crates
+//! (`qemu`, `microbit-v2`) only wire peripherals to this crate.
+#![no_std]
+#![deny(unsafe_code)]
+
+pub mod accel;
+pub mod sim;
