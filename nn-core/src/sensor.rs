@@ -150,10 +150,12 @@ impl fmt::Display for BufferFull {
 
 impl core::error::Error for BufferFull {}
 
-/// Labelled examples in a buffer of fixed capacity `N`, with no heap.
+/// Labelled examples in a buffer of fixed capacity `N`, with no heap, oldest first.
 ///
-/// Once full, [`push_overwriting`](Self::push_overwriting) replaces the oldest example,
-/// so a device that keeps collecting keeps its most recent `N` windows.
+/// Once full, [`push_overwriting`](Self::push_overwriting) drops the oldest example, so
+/// a device that keeps collecting keeps its most recent `N` windows;
+/// [`push_capped`](Self::push_capped) keeps the classes balanced by dropping the oldest
+/// example *of the same class* once that class has its share.
 ///
 /// # Examples
 /// ```
@@ -169,8 +171,6 @@ impl core::error::Error for BufferFull {}
 #[derive(Debug, Clone)]
 pub struct ExampleBuffer<const N: usize> {
     examples: heapless::Vec<Example, N>,
-    /// Slot the next overwriting push replaces (the oldest example once full).
-    oldest: usize,
 }
 
 impl<const N: usize> Default for ExampleBuffer<N> {
@@ -182,7 +182,7 @@ impl<const N: usize> Default for ExampleBuffer<N> {
 impl<const N: usize> ExampleBuffer<N> {
     /// An empty buffer (`const`, so it can live in a `static`).
     pub const fn new() -> Self {
-        ExampleBuffer { examples: heapless::Vec::new(), oldest: 0 }
+        ExampleBuffer { examples: heapless::Vec::new() }
     }
 
     /// Appends `example`, or returns [`BufferFull`] without changing anything.
@@ -190,20 +190,46 @@ impl<const N: usize> ExampleBuffer<N> {
         self.examples.push(example).map_err(|_| BufferFull)
     }
 
-    /// Appends `example`; when full, replaces the oldest example and returns it.
+    /// Appends `example`; when full, first drops the oldest example and returns it.
     pub fn push_overwriting(&mut self, example: Example) -> Option<Example> {
-        match self.examples.push(example) {
-            Ok(()) => None,
-            Err(example) => {
-                let slot = self.examples.get_mut(self.oldest)?;
-                let old = core::mem::replace(slot, example);
-                self.oldest = (self.oldest + 1) % N;
-                Some(old)
-            }
-        }
+        let dropped = if self.examples.is_full() { self.remove(0) } else { None };
+        // Cannot fail: there is room now (a zero-capacity buffer keeps nothing).
+        self.examples.push(example).ok();
+        dropped
     }
 
-    /// The examples, in storage order.
+    /// Appends `example`; when its class already has `cap` examples, or the buffer is
+    /// full, first drops the oldest example of that class (or, failing that, the oldest
+    /// of all) and returns it.
+    ///
+    /// ```
+    /// use nn_core::sensor::{Example, ExampleBuffer, Gesture};
+    /// let ex = |label, v| Example { features: [v; 6], label };
+    /// let mut buf: ExampleBuffer<8> = ExampleBuffer::new();
+    /// buf.push_capped(ex(Gesture::Still, 1.0), 2);
+    /// buf.push_capped(ex(Gesture::Shake, 2.0), 2);
+    /// buf.push_capped(ex(Gesture::Still, 3.0), 2);
+    /// assert_eq!(buf.push_capped(ex(Gesture::Still, 4.0), 2), Some(ex(Gesture::Still, 1.0)));
+    /// assert_eq!((buf.count(Gesture::Still), buf.count(Gesture::Shake)), (2, 1));
+    /// ```
+    pub fn push_capped(&mut self, example: Example, cap: usize) -> Option<Example> {
+        let dropped = if self.count(example.label) >= cap || self.examples.is_full() {
+            match self.examples.iter().position(|e| e.label == example.label) {
+                Some(i) => self.remove(i),
+                None => self.remove(0),
+            }
+        } else {
+            None
+        };
+        self.examples.push(example).ok();
+        dropped
+    }
+
+    fn remove(&mut self, index: usize) -> Option<Example> {
+        (index < self.examples.len()).then(|| self.examples.remove(index))
+    }
+
+    /// The examples, oldest first.
     pub fn as_slice(&self) -> &[Example] {
         &self.examples
     }
@@ -236,7 +262,6 @@ impl<const N: usize> ExampleBuffer<N> {
     /// Drops every example.
     pub fn clear(&mut self) {
         self.examples.clear();
-        self.oldest = 0;
     }
 }
 
@@ -802,7 +827,7 @@ mod tests {
             assert_eq!(buf.push_overwriting(ex(i)), Some(ex(i - 3)));
         }
         let held: [f32; 3] = core::array::from_fn(|k| buf.as_slice()[k].features[0]);
-        assert_eq!(held, [6.0, 7.0, 5.0]);
+        assert_eq!(held, [5.0, 6.0, 7.0]);
         buf.clear();
         assert!(buf.is_empty());
         assert_eq!(buf.capacity(), 3);
@@ -840,6 +865,30 @@ mod tests {
         s.record(Gesture::Shake, Gesture::Tilt);
         assert_eq!((s.correct(), s.total(), s.accuracy()), (1, 2, 0.5));
         assert_eq!(Score::default().accuracy(), 0.0);
+    }
+
+    #[test]
+    fn capped_push_keeps_classes_balanced() {
+        let ex = |label, v: f32| Example { features: [v; FEATURES], label };
+        let mut buf: ExampleBuffer<6> = ExampleBuffer::new();
+        for i in 0..10 {
+            buf.push_capped(ex(Gesture::Still, i as f32), 2);
+        }
+        buf.push_capped(ex(Gesture::Shake, 20.0), 2);
+        buf.push_capped(ex(Gesture::Tilt, 30.0), 2);
+        assert_eq!(buf.count(Gesture::Still), 2);
+        let stills: [f32; 2] = [buf.as_slice()[0].features[0], buf.as_slice()[1].features[0]];
+        assert_eq!(stills, [8.0, 9.0]);
+        // Full buffer, class under its cap: the oldest of that class still goes first,
+        // and with none of that class, the oldest of all.
+        let mut full: ExampleBuffer<2> = ExampleBuffer::new();
+        full.push_capped(ex(Gesture::Still, 1.0), 5);
+        full.push_capped(ex(Gesture::Shake, 2.0), 5);
+        assert_eq!(full.push_capped(ex(Gesture::Tilt, 3.0), 5), Some(ex(Gesture::Still, 1.0)));
+        assert_eq!(full.push_capped(ex(Gesture::Shake, 4.0), 5), Some(ex(Gesture::Shake, 2.0)));
+        let mut empty: ExampleBuffer<0> = ExampleBuffer::new();
+        assert_eq!(empty.push_overwriting(ex(Gesture::Still, 1.0)), None);
+        assert!(empty.is_empty());
     }
 
     #[test]
