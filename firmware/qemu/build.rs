@@ -8,9 +8,11 @@ fn main() {
     let map = if target.starts_with("thumbv6m") { "memory-microbit.x" } else { "memory-mps2-an386.x" };
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     fs::copy(map, out.join("memory.x")).expect("copy the memory map");
+    fs::copy("device.x", out.join("device.x")).expect("copy device.x");
     println!("cargo:rustc-link-search={}", out.display());
     println!("cargo:rerun-if-changed=memory-microbit.x");
     println!("cargo:rerun-if-changed=memory-mps2-an386.x");
+    println!("cargo:rerun-if-changed=device.x");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rustc-env=FW_TARGET={target}");
     println!("cargo:rustc-link-arg-bins=--nmagic");

@@ -3,9 +3,9 @@
 //!
 //! Under QEMU with `-icount shift=0` (as `qemu-run.sh` runs it) every guest instruction
 //! advances virtual time by 1 ns, and SysTick counts the machine's core clock (25 MHz on
-//! mps2-an386): one tick is exactly 40 instructions, so [`instructions`] is an exact,
-//! repeatable count (to within one tick). `--calibrate` checks this on a loop of known
-//! length. On real silicon ticks are cycles.
+//! mps2-an386, 16 MHz on microbit): one tick is exactly 40 (62.5) instructions, so
+//! [`instructions`] is an exact, repeatable count (to within one tick). `--calibrate`
+//! checks this on a loop of known length. On real silicon ticks are cycles.
 
 use core::sync::atomic::{AtomicU32, Ordering};
 
@@ -15,8 +15,8 @@ use cortex_m_rt::exception;
 
 const RELOAD: u32 = 0x00FF_FFFF;
 
-/// Instructions per SysTick tick under `-icount shift=0` at a 25 MHz core clock.
-pub const INSNS_PER_TICK: u64 = 40;
+/// Core clock of the QEMU machine, which SysTick counts.
+pub const CORE_HZ: u64 = if cfg!(target_abi = "eabihf") { 25_000_000 } else { 16_000_000 };
 
 static WRAPS: AtomicU32 = AtomicU32::new(0);
 
@@ -43,7 +43,7 @@ pub fn ticks() -> u64 {
 
 /// Guest instructions since [`start`] (valid under `-icount shift=0`).
 pub fn instructions() -> u64 {
-    ticks() * INSNS_PER_TICK
+    ticks() * 1_000_000_000 / CORE_HZ
 }
 
 #[exception]

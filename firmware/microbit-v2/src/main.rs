@@ -1,0 +1,294 @@
+//! BBC micro:bit v2: learns gestures on the device, from its own accelerometer.
+//!
+//! - **Collect** (at boot when flash holds no model): every 0.64 s window from the
+//!   LSM303AGR is labelled by the buttons held through it — none: *still*, A: *shake*,
+//!   B: *tilt* — and kept in a class-balanced buffer (at most 40 per class). The LEDs
+//!   show the class being recorded, dimmed, and that class's count on the bottom row
+//!   (one LED per 3 windows). Once every class has 15 windows (and 15 new ones were
+//!   recorded since entering this mode), the device trains.
+//! - **Train**: nn-core's recipe (softmax cross-entropy, SGD with momentum, 150 epochs)
+//!   on the buffer, a few seconds; the LEDs show a frame. The model is then saved in
+//!   flash (nn-core codec with CRC-32, in a `sequential-storage` queue on the last four
+//!   pages, safe against a power cut at any moment).
+//! - **Predict** (also at boot when a model is in flash): each window's predicted class
+//!   is shown bright. Holding A and B together through a window goes back to Collect
+//!   (the buffer is kept, so more examples refine the next training).
+//! - Holding A and B while the board resets forgets the stored model.
+//!
+//! Logs go out over RTT with defmt (`probe-rs run` prints them).
+#![no_std]
+#![no_main]
+
+use core::cell::RefCell;
+
+use cortex_m_rt::entry;
+use critical_section::Mutex;
+use defmt::{error, info, warn};
+use defmt_rtt as _;
+use embedded_hal::digital::InputPin;
+use microbit::display::nonblocking::{Display, GreyscaleImage};
+use microbit::hal::nvmc::Nvmc;
+use microbit::hal::twim::{Frequency, Twim};
+use microbit::hal::Timer;
+use microbit::pac::{self, interrupt};
+use microbit::Board;
+use nn_core::codec;
+use nn_core::persist::ModelStore;
+use nn_core::sensor::{self, Example, ExampleBuffer, Gesture, GestureNet, Recipe, CLASSES};
+use nn_fw_app::accel::Accelerometer;
+use panic_probe as _;
+
+/// First byte of the model store: the last four 4 KiB pages of the 512 KiB flash,
+/// which `memory-nrf52833.x` leaves out of the FLASH region.
+const STORAGE: usize = 0x0007_C000;
+/// Bytes of the model store.
+const STORAGE_LEN: usize = 16 * 1024;
+/// Examples kept in RAM.
+const BUFFER: usize = 120;
+/// At most this many examples per class (older ones of the class are replaced).
+const PER_CLASS_CAP: usize = BUFFER / CLASSES;
+/// Training starts once every class has this many examples.
+const PER_CLASS_MIN: usize = 15;
+/// Bytes of an encoded model record (and of the buffers that read one back).
+const RECORD: usize = 512;
+
+static DISPLAY: Mutex<RefCell<Option<Display<pac::TIMER1>>>> = Mutex::new(RefCell::new(None));
+
+#[derive(Clone, Copy, PartialEq, Eq, defmt::Format)]
+enum Mode {
+    Collect,
+    Predict,
+}
+
+#[entry]
+fn main() -> ! {
+    let Some(board) = Board::take() else { halt("peripherals already taken") };
+    let mut timer = Timer::new(board.TIMER0);
+    let display = Display::new(board.TIMER1, board.display_pins);
+    critical_section::with(|cs| DISPLAY.borrow_ref_mut(cs).replace(display));
+    // SAFETY: the TIMER1 handler only touches DISPLAY, inside a critical section.
+    unsafe { pac::NVIC::unmask(pac::Interrupt::TIMER1) };
+
+    let mut button_a = board.buttons.button_a;
+    let mut button_b = board.buttons.button_b;
+    let i2c = Twim::new(board.TWIM0, board.i2c_internal.into(), Frequency::K100);
+    let mut accel = match Accelerometer::new(i2c, &mut timer) {
+        Ok(a) => a,
+        Err(e) => halt_with("accelerometer", e),
+    };
+    let mut store = match ModelStore::new(Nvmc::new(board.NVMC, storage()), 0..STORAGE_LEN as u32) {
+        Ok(s) => s,
+        Err(e) => halt_with("model store", e),
+    };
+
+    if pressed(&mut button_a) && pressed(&mut button_b) {
+        warn!("A+B held at reset: forgetting the stored model");
+        show(&FORGET);
+        if let Err(e) = store.erase_all() {
+            error!("erase failed: {}", e);
+        }
+        timer_delay(&mut timer, 1000);
+    }
+
+    let recipe = Recipe::DEFAULT;
+    let mut net = load(&mut store);
+    let mut mode = if net.is_some() { Mode::Predict } else { Mode::Collect };
+    info!("boot: {} ({})", mode, if net.is_some() { "model from flash" } else { "no model in flash" });
+    let mut buffer = ExampleBuffer::<BUFFER>::new();
+    let mut recorded = 0usize;
+
+    loop {
+        let held_before = buttons(&mut button_a, &mut button_b);
+        let window = match accel.read_window(&mut timer) {
+            Ok(w) => w,
+            Err(e) => {
+                error!("accelerometer: {}", defmt::Debug2Format(&e));
+                continue;
+            }
+        };
+        let held = buttons(&mut button_a, &mut button_b);
+        if held != held_before {
+            continue; // a button changed mid-window: the label is unclear
+        }
+        let features = sensor::features(&window);
+        match (mode, held) {
+            (Mode::Collect, Held::Both) => {}
+            (Mode::Collect, held) => {
+                let label = held.label();
+                buffer.push_capped(Example { features, label }, PER_CLASS_CAP);
+                recorded += 1;
+                let counts = Gesture::ALL.map(|g| buffer.count(g));
+                info!("collect: {} (still {} shake {} tilt {})", label, counts[0], counts[1], counts[2]);
+                show(&collect_image(label, buffer.count(label)));
+                if recorded >= PER_CLASS_MIN && counts.iter().all(|&c| c >= PER_CLASS_MIN) {
+                    show(&TRAINING);
+                    net = train(&buffer, &recipe, &mut store);
+                    if net.is_some() {
+                        mode = Mode::Predict;
+                    }
+                    recorded = 0;
+                }
+            }
+            (Mode::Predict, Held::Both) => {
+                info!("A+B: back to collecting ({} examples kept)", buffer.len());
+                mode = Mode::Collect;
+                recorded = 0;
+                show(&TRAINING);
+            }
+            (Mode::Predict, _) => match net.as_ref().map(|n| sensor::predict(n, &features)) {
+                Some(Ok((g, p))) => {
+                    info!("predict: {} (p = {=f32} {=f32} {=f32})", g, p[0], p[1], p[2]);
+                    show(&icon(g, 9));
+                }
+                Some(Err(e)) => error!("predict: {}", e),
+                None => mode = Mode::Collect,
+            },
+        }
+    }
+}
+
+/// Trains a fresh network on `buffer` and saves it; `None` if training failed.
+fn train(buffer: &ExampleBuffer<BUFFER>, recipe: &Recipe, store: &mut ModelStore<Nvmc<pac::NVMC>>) -> Option<GestureNet> {
+    info!("train: {} examples, {} epochs", buffer.len(), recipe.epochs);
+    let mut net = recipe.initial_net();
+    let report = match sensor::train(&mut net, buffer, recipe, |_, _| {}) {
+        Ok(r) => r,
+        Err(e) => {
+            error!("train: {}", e);
+            return None;
+        }
+    };
+    info!("train: done, loss {=f32}", report.loss);
+    let mut record = [0u8; RECORD];
+    match codec::encode(&net, &mut record) {
+        Ok(len) => match store.save(&record[..len]) {
+            Ok(()) => info!("persist: saved {} bytes", len),
+            Err(e) => error!("persist: {}", e),
+        },
+        Err(e) => error!("encode: {}", e),
+    }
+    Some(net)
+}
+
+/// The newest stored model that decodes to a [`GestureNet`].
+fn load(store: &mut ModelStore<Nvmc<pac::NVMC>>) -> Option<GestureNet> {
+    let mut scratch = [0u8; RECORD];
+    let mut record = [0u8; RECORD];
+    let mut net = GestureNet::default();
+    let decodes = |r: &[u8], net: &mut GestureNet| codec::decode(r).and_then(|d| d.load_into(net)).is_ok();
+    match store.load_latest(&mut scratch, &mut record, |r| decodes(r, &mut GestureNet::default())) {
+        Ok(Some(r)) if decodes(r, &mut net) => Some(net),
+        Ok(_) => None,
+        Err(e) => {
+            error!("load: {}", e);
+            None
+        }
+    }
+}
+
+/// The 16 KiB of flash the model store owns.
+fn storage() -> &'static mut [u8] {
+    // SAFETY: STORAGE..STORAGE + STORAGE_LEN is on-chip flash that memory.x keeps out
+    // of the FLASH region, so no code or data is there; this is called once, so the
+    // slice is the only reference to it.
+    unsafe { core::slice::from_raw_parts_mut(STORAGE as *mut u8, STORAGE_LEN) }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Held {
+    None,
+    A,
+    B,
+    Both,
+}
+
+impl Held {
+    fn label(self) -> Gesture {
+        match self {
+            Held::A => Gesture::Shake,
+            Held::B => Gesture::Tilt,
+            Held::None | Held::Both => Gesture::Still,
+        }
+    }
+}
+
+fn pressed(button: &mut impl InputPin) -> bool {
+    button.is_low().unwrap_or(false)
+}
+
+fn buttons(a: &mut impl InputPin, b: &mut impl InputPin) -> Held {
+    match (pressed(a), pressed(b)) {
+        (false, false) => Held::None,
+        (true, false) => Held::A,
+        (false, true) => Held::B,
+        (true, true) => Held::Both,
+    }
+}
+
+fn timer_delay(timer: &mut Timer<pac::TIMER0>, ms: u32) {
+    embedded_hal::delay::DelayNs::delay_ms(timer, ms);
+}
+
+const STILL: [[u8; 5]; 5] = [[0, 0, 0, 0, 0], [0, 1, 1, 1, 0], [0, 1, 0, 1, 0], [0, 1, 1, 1, 0], [0, 0, 0, 0, 0]];
+const SHAKE: [[u8; 5]; 5] = [[1, 0, 0, 0, 1], [0, 1, 0, 1, 0], [0, 0, 1, 0, 0], [0, 1, 0, 1, 0], [1, 0, 0, 0, 1]];
+const TILT: [[u8; 5]; 5] = [[0, 0, 1, 1, 1], [0, 0, 0, 1, 1], [0, 0, 1, 0, 1], [0, 1, 0, 0, 0], [1, 0, 0, 0, 0]];
+const TRAINING: GreyscaleImage =
+    GreyscaleImage::new(&[[5, 5, 5, 5, 5], [5, 0, 0, 0, 5], [5, 0, 0, 0, 5], [5, 0, 0, 0, 5], [5, 5, 5, 5, 5]]);
+const FORGET: GreyscaleImage =
+    GreyscaleImage::new(&[[9, 0, 0, 0, 9], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0], [9, 0, 0, 0, 9]]);
+
+/// The class's icon at `brightness` (0–9).
+fn icon(g: Gesture, brightness: u8) -> GreyscaleImage {
+    let shape = match g {
+        Gesture::Still => STILL,
+        Gesture::Shake => SHAKE,
+        Gesture::Tilt => TILT,
+    };
+    GreyscaleImage::new(&shape.map(|row| row.map(|on| on * brightness)))
+}
+
+/// Collect mode: the class's icon dimmed, its count on the bottom row (one LED per 3).
+fn collect_image(g: Gesture, count: usize) -> GreyscaleImage {
+    let shape = match g {
+        Gesture::Still => STILL,
+        Gesture::Shake => SHAKE,
+        Gesture::Tilt => TILT,
+    };
+    let mut img = shape.map(|row| row.map(|on| on * 2));
+    let lit = (count / 3).min(5);
+    for (x, led) in img[4].iter_mut().enumerate() {
+        *led = if x < lit { 9 } else { 0 };
+    }
+    GreyscaleImage::new(&img)
+}
+
+fn show(image: &GreyscaleImage) {
+    critical_section::with(|cs| {
+        if let Some(d) = DISPLAY.borrow_ref_mut(cs).as_mut() {
+            d.show(image);
+        }
+    });
+}
+
+fn halt_with(what: &str, e: impl core::fmt::Debug) -> ! {
+    error!("{}: {}", what, defmt::Debug2Format(&e));
+    halt(what)
+}
+
+/// Shows an X and stops (the probe keeps the log).
+fn halt(why: &str) -> ! {
+    error!("halted: {}", why);
+    show(&icon(Gesture::Shake, 9));
+    loop {
+        cortex_m::asm::wfi();
+    }
+}
+
+#[interrupt]
+fn TIMER1() {
+    critical_section::with(|cs| {
+        if let Some(d) = DISPLAY.borrow_ref_mut(cs).as_mut() {
+            d.handle_display_event();
+        }
+    });
+}
