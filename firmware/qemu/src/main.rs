@@ -244,7 +244,7 @@ fn session() -> Result<i32, Fail> {
     let steps = last.map_or(0, |_| demo.recipe.epochs * buffer.len() as u32);
     let peak = boot_stack.max(stack::peak()).max(train_stack);
     println!(
-        "summary: accuracy={:.4} correct={} test={} train={} epochs={} steps={} loss={:.5} source={source} \
+        "summary: accuracy={:.4} correct={} test={} train={} epochs={} steps={} loss={} source={source} \
          model_crc=0x{model_crc:08x} train_insns={train_insns} insns_per_step={} peak_stack={peak} \
          train_stack={train_stack} stack_size={} target={TARGET} machine={MACHINE}",
         score.accuracy(),
@@ -253,7 +253,7 @@ fn session() -> Result<i32, Fail> {
         buffer.len(),
         if last.is_some() { demo.recipe.epochs } else { 0 },
         steps,
-        last.map_or(f32::NAN, |r| r.loss),
+        LossField(last.map(|r| r.loss)),
         if steps > 0 { train_insns / u64::from(steps) } else { 0 },
         stack::size(),
     );
@@ -365,4 +365,16 @@ unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
 fn panic(info: &core::panic::PanicInfo) -> ! {
     println!("panic: {info}");
     exit(code::PANIC)
+}
+
+/// The last epoch's loss in the summary, or `none` when nothing was trained.
+struct LossField(Option<f32>);
+
+impl fmt::Display for LossField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(loss) => write!(f, "{loss:.5}"),
+            None => f.write_str("none"),
+        }
+    }
 }

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Everything CI checks for the firmware, from a fresh Debian machine with rustup:
+#   bash firmware/ci.sh
+# 1. installs qemu-system-arm if it is missing (apt-get);
+# 2. runs the host tests of the board-independent glue (driver wiring with
+#    embedded-hal-mock, the simulated LSM303AGR under the real driver);
+# 3. builds every board binary (thumbv7em-none-eabihf) and the Cortex-M0 demo
+#    (thumbv6m-none-eabi);
+# 4. Cortex-M4F under QEMU mps2-an386: first boot trains (accuracy >= 0.9), second boot
+#    resumes the model from the flash file, a power cut in the middle of saving another
+#    model leaves the first one loadable, and --verify matches the host bit for bit;
+# 5. Cortex-M0 under QEMU microbit: the same first and second boot, and --verify.
+# Every QEMU run is wrapped in `timeout` (QEMU_TIMEOUT seconds, default 240) and its
+# guest-error log is checked (a stack overflow on these machines shows up as an invalid
+# write, not as a fault). Ends with "N passed, N failed"; exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+passed=0
+failed=0
+ok() {
+    echo "ok: $*"
+    passed=$((passed + 1))
+}
+bad() {
+    echo "FAILED: $*"
+    failed=$((failed + 1))
+}
+finish() {
+    echo "firmware: $passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+    exit $?
+}
+
+if ! command -v qemu-system-arm >/dev/null 2>&1; then
+    echo "== installing qemu-system-arm"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    if ! { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends qemu-system-arm; } >/dev/null; then
+        bad "apt-get install qemu-system-arm"
+        finish
+    fi
+fi
+qemu-system-arm --version | head -n 1
+
+export QEMU_TIMEOUT=${QEMU_TIMEOUT:-240}
+out=target/ci
+rm -rf "$out"
+mkdir -p "$out"
+host=$(rustc -vV | sed -n 's/^host: //p')
+
+echo "== host tests ($host)"
+cargo test -p nn-fw-app --target "$host" >"$out/host-tests.txt" 2>&1
+code=$?
+grep -E "^test result|FAILED|panicked" "$out/host-tests.txt"
+if [ "$code" -eq 0 ]; then ok "host tests of nn-fw-app"; else bad "host tests of nn-fw-app (see $out/host-tests.txt)"; fi
+
+echo "== host reference for --verify"
+if cargo run -q -p nn-fw-app --example reference --target "$host" >"$out/host-reference.txt" 2>"$out/host-reference.err"; then
+    ok "host reference: $(tail -n 1 "$out/host-reference.txt")"
+else
+    bad "host reference (see $out/host-reference.err)"
+fi
+
+echo "== build"
+build() {
+    cargo build --release "$@" >"$out/build.txt" 2>&1
+    local code=$?
+    tail -n 3 "$out/build.txt"
+    if [ "$code" -eq 0 ]; then ok "cargo build --release $*"; else bad "cargo build --release $*"; finish; fi
+}
+build # every binary (qemu, microbit-v2) for thumbv7em-none-eabihf
+build --target thumbv6m-none-eabi --bin qemu
+
+# run NAME TARGET EXPECTED_EXIT [GUEST OPTIONS...]: one QEMU boot, output in $out/NAME.txt.
+run() {
+    local name=$1 target=$2 expect=$3
+    shift 3
+    local flash="$out/flash-$target.img" log="$out/$name.qemu.log" code
+    echo "== $name: $target ${*:-(no options)}"
+    NN_FLASH="$flash" QEMU_LOG="$log" cargo run -q --release --target "$target" --bin qemu -- "$@" \
+        >"$out/$name.txt" 2>"$out/$name.err"
+    code=$?
+    grep -E "^(boot|train: (skipped|epoch +[0-9]+ loss [0-9.]+ \(last\))|persist|power-cut|summary|error|panic|hardfault)" "$out/$name.txt"
+    if [ "$code" -ne "$expect" ]; then
+        bad "$name exited $code, expected $expect (see $out/$name.txt, $out/$name.err)"
+        return 1
+    fi
+    # Reads of addresses 0x0/0x4 at reset are QEMU's own (microbit); writes are ours.
+    if grep -E "unimplemented device write|Invalid write" "$log" >/dev/null 2>&1; then
+        bad "$name: invalid memory write (stack overflow?), see $log"
+        return 1
+    fi
+    ok "$name exited $code"
+}
+
+field() { sed -n "s/^summary: .*\b$2=\([^ ]*\).*/\1/p" "$out/$1.txt"; }
+
+check_accuracy() {
+    local acc
+    acc=$(field "$1" accuracy)
+    if [ -n "$acc" ] && awk -v a="$acc" 'BEGIN { exit !(a >= 0.9) }'; then
+        ok "$1 accuracy $acc >= 0.9"
+    else
+        bad "$1 accuracy '${acc}' below 0.9"
+    fi
+}
+
+check_field() {
+    local got
+    got=$(field "$1" "$2")
+    if [ "$got" = "$3" ]; then ok "$1 $2=$got"; else bad "$1 $2='$got', expected '$3'"; fi
+}
+
+check_params() {
+    if [ "$(grep -c '^param ' "$out/$1.txt")" -gt 0 ] &&
+        diff <(grep '^param ' "$out/$1.txt") <(grep '^param ' "$out/host-reference.txt") >"$out/$1.diff"; then
+        ok "$1 parameters bit-identical to the host ($(grep -c '^param ' "$out/$1.txt") params)"
+    else
+        bad "$1 parameters differ from the host (see $out/$1.diff)"
+    fi
+}
+
+for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do
+    case $target in thumbv7em*) core=m4f ;; *) core=m0 ;; esac
+    rm -f "$out/flash-$target.img"
+    if run "$core-boot1" "$target" 0 --fresh; then
+        check_accuracy "$core-boot1"
+        check_field "$core-boot1" source trained
+    fi
+    crc=$(field "$core-boot1" model_crc)
+    if run "$core-boot2" "$target" 0; then
+        check_accuracy "$core-boot2"
+        check_field "$core-boot2" source flash
+        check_field "$core-boot2" model_crc "$crc"
+    fi
+    if [ "$core" = m4f ]; then
+        # Train another model (seed 7) and cut the power 60 flash operations into saving
+        # it (a record is about 110 word writes): the next boot must resume the first one.
+        run "$core-powercut" "$target" 3 --retrain --seed=7 --cut-after=60
+        if run "$core-boot3" "$target" 0; then
+            check_field "$core-boot3" source flash
+            check_field "$core-boot3" model_crc "$crc"
+        fi
+    fi
+    if run "$core-verify" "$target" 0 --verify; then
+        check_params "$core-verify"
+    fi
+done
+m4=$(field m4f-boot1 model_crc)
+m0=$(field m0-boot1 model_crc)
+if [ -n "$m4" ] && [ "$m4" = "$m0" ]; then
+    ok "Cortex-M4F and Cortex-M0 trained the same model (model_crc=$m4)"
+else
+    bad "model_crc differs between Cortex-M4F ($m4) and Cortex-M0 ($m0)"
+fi
+finish
