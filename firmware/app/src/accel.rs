@@ -97,10 +97,7 @@ impl<I2C: I2c> Accelerometer<I2C> {
     }
 
     /// Reads [`WINDOW`] consecutive samples (0.64 s at 50 Hz on a real chip).
-    pub fn read_window(
-        &mut self,
-        delay: &mut impl DelayNs,
-    ) -> Result<Window, AccelError<I2C::Error>> {
+    pub fn read_window(&mut self, delay: &mut impl DelayNs) -> Result<Window, AccelError<I2C::Error>> {
         let mut w = [[0; 3]; WINDOW];
         for s in w.iter_mut() {
             *s = self.sample(delay)?;

@@ -101,8 +101,7 @@ impl SimLsm303agr {
         for (axis, mg) in sample.iter().enumerate() {
             let mg = i32::from(*mg);
             // Round to the nearest digit, halves away from zero, then saturate.
-            let digits = (if mg >= 0 { mg + mg_per_digit / 2 } else { mg - mg_per_digit / 2 })
-                / mg_per_digit;
+            let digits = (if mg >= 0 { mg + mg_per_digit / 2 } else { mg - mg_per_digit / 2 }) / mg_per_digit;
             let raw = (digits.clamp(-max - 1, max) << shift) as i16;
             let [lo, hi] = raw.to_le_bytes();
             let at = usize::from(OUT_X_L_A) + 2 * axis;
@@ -146,11 +145,7 @@ impl SimLsm303agr {
         }
     }
 
-    fn transaction(
-        &mut self,
-        address: u8,
-        operations: &mut [Operation<'_>],
-    ) -> Result<(), SimError> {
+    fn transaction(&mut self, address: u8, operations: &mut [Operation<'_>]) -> Result<(), SimError> {
         if address != ACCEL_ADDR && address != MAG_ADDR {
             return Err(SimError::NoDevice);
         }
@@ -225,11 +220,7 @@ impl ErrorType for SimBus<'_> {
 }
 
 impl I2c for SimBus<'_> {
-    fn transaction(
-        &mut self,
-        address: u8,
-        operations: &mut [Operation<'_>],
-    ) -> Result<(), Self::Error> {
+    fn transaction(&mut self, address: u8, operations: &mut [Operation<'_>]) -> Result<(), Self::Error> {
         let mut chip = self.0.try_borrow_mut().map_err(|_| SimError::Busy)?;
         chip.transaction(address, operations)
     }

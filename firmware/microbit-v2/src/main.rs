@@ -148,7 +148,11 @@ fn main() -> ! {
 }
 
 /// Trains a fresh network on `buffer` and saves it; `None` if training failed.
-fn train(buffer: &ExampleBuffer<BUFFER>, recipe: &Recipe, store: &mut ModelStore<Nvmc<pac::NVMC>>) -> Option<GestureNet> {
+fn train(
+    buffer: &ExampleBuffer<BUFFER>,
+    recipe: &Recipe,
+    store: &mut ModelStore<Nvmc<pac::NVMC>>,
+) -> Option<GestureNet> {
     info!("train: {} examples, {} epochs", buffer.len(), recipe.epochs);
     let mut net = recipe.initial_net();
     let report = match sensor::train(&mut net, buffer, recipe, |_, _| {}) {

@@ -292,11 +292,7 @@ fn calibrate() {
         core::arch::asm!("1:", "subs r0, #1", "bne 1b", inout("r0") n => _, options(nomem, nostack));
     }
     let counted = clock::instructions() - t;
-    println!(
-        "calibrate: a loop of {} instructions counted as {counted} (core clock {} Hz)",
-        2 * n,
-        clock::CORE_HZ
-    );
+    println!("calibrate: a loop of {} instructions counted as {counted} (core clock {} Hz)", 2 * n, clock::CORE_HZ);
 }
 
 /// Everything that can stop a session.
