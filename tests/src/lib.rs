@@ -369,6 +369,106 @@ impl Net {
             .collect()
     }
 
+    /// The rounding scale of every pre-activation: `Σ|w||a| + |b|` per neuron, with the
+    /// `a` of the layer below replaced by its own scale where it passes values through
+    /// (an `f32` computation of `z` is off by at most a small multiple of `u` times this).
+    pub fn z_scales(&self, x: &[f64]) -> Vec<Vec<f64>> {
+        let mut below: Vec<f64> = x.iter().map(|v| v.abs()).collect();
+        let mut out = Vec::new();
+        for layer in &self.layers {
+            let s: Vec<f64> = (0..layer.outputs)
+                .map(|j| (0..layer.inputs).map(|i| layer.w(j, i).abs() * below[i]).sum::<f64>() + layer.biases[j].abs())
+                .collect();
+            // Outputs bounded by 1 (sigmoid, softmax, step) carry an error relative to 1;
+            // the others (identity, tanh ≤ |z|, relu, leaky relu) relative to their scale.
+            below = match layer.act {
+                Act::Sigmoid | Act::Softmax | Act::Step => vec![1.0; layer.outputs],
+                Act::Tanh => s.iter().map(|v| v.min(1.0)).collect(),
+                _ => s.clone(),
+            };
+            out.push(s);
+        }
+        out
+    }
+
+    /// The rounding scale of each component of the gradient of one sample: the backward
+    /// pass run on magnitudes, with every activation derivative replaced by its bound
+    /// (1; softmax's Jacobian-vector product by twice the sum), and every value by its
+    /// rounding scale. An `f32` backprop is off by at most a modest multiple of `u` times
+    /// this, whatever cancellation happens in the exact values.
+    pub fn gradient_scale(&self, x: &[f64], t: &[f64], cost: Cost) -> Vec<f64> {
+        let zs = self.z_scales(x);
+        let last = self.layers.len() - 1;
+        let k = t.len() as f64;
+        let out_scale: Vec<f64> = match self.layers[last].act {
+            Act::Sigmoid | Act::Softmax | Act::Step => vec![1.0; t.len()],
+            _ => zs[last].clone(),
+        };
+        let mut m: Vec<f64> = match cost {
+            Cost::Bce => t.iter().map(|t| (1.0 + t.abs()) / k).collect(),
+            Cost::SoftmaxCe => {
+                let total: f64 = t.iter().map(|v| v.abs()).sum();
+                t.iter().map(|t| total + t.abs()).collect()
+            }
+            _ => {
+                let scale = match cost {
+                    Cost::Mse => 2.0 / k,
+                    Cost::Sse => 2.0,
+                    _ => 1.0,
+                };
+                let da: Vec<f64> = out_scale.iter().zip(t).map(|(o, t)| scale * (o + t.abs())).collect();
+                bound_back(self.layers[last].act, &da)
+            }
+        };
+        let mut per_layer = vec![Vec::new(); self.layers.len()];
+        for l in (0..=last).rev() {
+            let layer = &self.layers[l];
+            let inputs: Vec<f64> = if l == 0 {
+                x.iter().map(|v| v.abs()).collect()
+            } else {
+                match self.layers[l - 1].act {
+                    Act::Sigmoid | Act::Softmax | Act::Step => vec![1.0; layer.inputs],
+                    Act::Tanh => zs[l - 1].iter().map(|v| v.min(1.0)).collect(),
+                    _ => zs[l - 1].clone(),
+                }
+            };
+            let mut g = Vec::with_capacity(layer.outputs * (layer.inputs + 1));
+            for &d in &m {
+                g.extend(inputs.iter().map(|&xi| d * xi));
+            }
+            g.extend(m.iter().copied());
+            per_layer[l] = g;
+            if l > 0 {
+                let da: Vec<f64> =
+                    (0..layer.inputs).map(|i| (0..layer.outputs).map(|j| layer.w(j, i).abs() * m[j]).sum()).collect();
+                m = bound_back(self.layers[l - 1].act, &da);
+            }
+        }
+        per_layer.concat()
+    }
+
+    /// The rounding scale of one sample's loss: the loss formula evaluated on magnitudes.
+    pub fn loss_scale(&self, x: &[f64], t: &[f64], cost: Cost) -> f64 {
+        let zs = self.z_scales(x);
+        let last = self.layers.len() - 1;
+        let k = t.len() as f64;
+        let o: Vec<f64> = match self.layers[last].act {
+            Act::Sigmoid | Act::Softmax | Act::Step => vec![1.0; t.len()],
+            _ => zs[last].clone(),
+        };
+        let sq: f64 = o.iter().zip(t).map(|(o, t)| (o + t.abs()).powi(2)).sum();
+        match cost {
+            Cost::Mse => sq / k,
+            Cost::Sse => sq,
+            Cost::HalfSse => 0.5 * sq,
+            Cost::Bce => zs[last].iter().zip(t).map(|(z, t)| 2.0 * z * (1.0 + t.abs()) + 1.0).sum::<f64>() / k,
+            Cost::SoftmaxCe => {
+                let zmax = zs[last].iter().fold(0.0f64, |m, v| m.max(*v));
+                t.iter().map(|t| t.abs() * (3.0 * zmax + k.ln() + 1.0)).sum()
+            }
+        }
+    }
+
     /// The smallest `|z|` over the layers whose activation has a kink (infinity if none).
     pub fn closest_kink(&self, x: &[f64]) -> f64 {
         let tr = self.trace(x);
@@ -378,6 +478,23 @@ impl Net {
             .filter(|(l, _)| l.act.has_kink())
             .flat_map(|(_, z)| z.iter().map(|v| v.abs()))
             .fold(f64::INFINITY, f64::min)
+    }
+
+    /// The smallest `|z| / scale` over the layers whose activation has a kink (infinity if
+    /// none), with the scale of [`Net::z_scales`]: how far, relative to its own rounding,
+    /// each kinked pre-activation is from its kink.
+    pub fn kink_margin(&self, x: &[f64]) -> f64 {
+        let tr = self.trace(x);
+        let scales = self.z_scales(x);
+        let mut margin = f64::INFINITY;
+        for ((l, z), s) in self.layers.iter().zip(&tr.z).zip(&scales) {
+            if l.act.has_kink() {
+                for (z, s) in z.iter().zip(s) {
+                    margin = margin.min(if *s > 0.0 { z.abs() / s } else { f64::INFINITY });
+                }
+            }
+        }
+        margin
     }
 
     /// The sign pattern of every kinked pre-activation (`z > 0`, `z ≥ 0` for step) for
@@ -393,6 +510,18 @@ impl Net {
             }
         }
         out
+    }
+}
+
+/// The magnitude bound of a backward step through `act`: each derivative by 1,
+/// softmax's `a ⊙ (g − a·g)` by `2Σ|g|`.
+fn bound_back(act: Act, da: &[f64]) -> Vec<f64> {
+    match act {
+        Act::Softmax => {
+            let total: f64 = da.iter().sum();
+            vec![2.0 * total; da.len()]
+        }
+        _ => da.to_vec(),
     }
 }
 
