@@ -2,7 +2,7 @@
 //!
 //! A [`ModelStore`] appends each saved record (for example the bytes of
 //! [`crate::codec`]) to a `sequential-storage` queue over a range of pages of any
-//! `embedded-storage` [`NorFlash`](embedded_storage::nor_flash::NorFlash). It never
+//! `embedded-storage` [`NorFlash`]. It never
 //! rewrites a record in place: a new one is written after the old ones, and only when
 //! the range is full is the page holding the *oldest* records erased. So a power cut at
 //! any moment leaves the previous record intact, and
@@ -159,6 +159,35 @@ impl<F: NorFlash> ModelStore<F> {
     pub fn save(&mut self, record: &[u8]) -> Result<(), PersistError> {
         block_on(self.queue.push(record, true))?;
         Ok(())
+    }
+
+    /// [`save`](Self::save), then reads the log back (each record in turn through
+    /// `scratch`, which must hold the largest stored record) to check that `record` is
+    /// now the newest one. Flash left in a state the queue cannot extend readably (data
+    /// from other firmware, or a page header damaged outside this store) makes a plain
+    /// `save` succeed without the record being found again; here the range is then erased
+    /// and the record written once more, and [`PersistError::Corrupted`] is returned if
+    /// even that cannot be read back.
+    pub fn save_verified(&mut self, record: &[u8], scratch: &mut [u8]) -> Result<(), PersistError> {
+        if self.save(record).is_ok() && self.newest_is(record, scratch)? {
+            return Ok(());
+        }
+        self.erase_all()?;
+        self.save(record)?;
+        if self.newest_is(record, scratch)? {
+            Ok(())
+        } else {
+            Err(PersistError::Corrupted)
+        }
+    }
+
+    fn newest_is(&mut self, record: &[u8], scratch: &mut [u8]) -> Result<bool, PersistError> {
+        let mut iter = block_on(self.queue.iter())?;
+        let mut last_matches = false;
+        while let Some(entry) = block_on(iter.next(scratch))? {
+            last_matches = *entry == *record;
+        }
+        Ok(last_matches)
     }
 
     /// Copies into `out` the newest stored record for which `is_good` returns true, and
