@@ -480,4 +480,20 @@ mod tests {
             }
         }
     }
+
+    /// Found by the `persist_load` fuzz target: a page whose header words are zero (data
+    /// another program left) lets a plain save report success while the record cannot be
+    /// read back. `save_verified` notices and rewrites the range.
+    #[test]
+    fn save_verified_recovers_from_a_foreign_page_header() {
+        let mut flash = TestFlash::new();
+        flash.mem[..0x34].fill(0);
+        let mut store = ModelStore::new(flash, 0..SIZE as u32).unwrap();
+        let rec = record(7, 40);
+        let mut scratch = [0u8; PAGE];
+        store.save_verified(&rec[..40], &mut scratch).unwrap();
+        let mut out = [0u8; PAGE];
+        let got = store.load_latest(&mut scratch, &mut out, |_| true).unwrap();
+        assert_eq!(got, Some(&rec[..40]));
+    }
 }
