@@ -1,0 +1,222 @@
+//! `nn gradcheck`: backprop's gradient of the mean loss over the whole data set against
+//! numeric differences of the same loss, both from nn-core ([`gradient_check`]).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use nn_core::check::{agrees, gradient_check, Difference};
+use nn_core::{LayerSpec, Loss, Model};
+use serde::Serialize;
+
+use crate::data_file::{DataFile, Targets};
+use crate::error::CliError;
+use crate::model_file::ModelFile;
+use crate::output::{sig, sig32};
+use crate::{options, outln};
+
+/// Most rows printed in the text table (the largest differences first beyond this).
+const MAX_ROWS: usize = 40;
+
+/// How the numeric derivative is taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Method {
+    /// (L(θ + ε) − L(θ − ε)) / 2ε: error O(ε²).
+    Central,
+    /// (L(θ + ε) − L(θ)) / ε: document 003's update_weights, error O(ε).
+    Forward,
+}
+
+/// Arguments of `nn gradcheck`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The model (JSON, or a binary from `nn export --format bin`).
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// The data set (CSV with a header row: inputs, then targets).
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    /// The per-sample loss (the mean over the samples is differentiated).
+    #[arg(long, value_parser = options::loss)]
+    pub loss: Loss,
+    /// How the numeric derivative is taken.
+    #[arg(long, value_enum, default_value_t = Method::Central)]
+    pub method: Method,
+    /// The difference step ε.
+    #[arg(long, default_value = "0.001", value_parser = options::positive_f32, allow_negative_numbers = true)]
+    pub eps: f32,
+    /// Absolute tolerance [default: 32·ε_f32·max(|loss|, 0.001)/eps, the round-off of an
+    /// f32 difference quotient].
+    #[arg(long, value_parser = options::non_negative_f32, allow_negative_numbers = true)]
+    pub atol: Option<f32>,
+    /// Relative tolerance [default: 0.01 for central, 0.05 for forward differences].
+    #[arg(long, value_parser = options::non_negative_f32, allow_negative_numbers = true)]
+    pub rtol: Option<f32>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One layer's values in the model file's layout.
+#[derive(Debug, Serialize)]
+pub struct LayerValues {
+    /// One row per neuron, one value per input.
+    pub weights: Vec<Vec<f32>>,
+    /// One value per neuron.
+    pub biases: Vec<f32>,
+}
+
+/// Splits a flat run (nn-core's parameter order) into layers.
+pub fn by_layer(specs: &[LayerSpec], flat: &[f32]) -> Vec<LayerValues> {
+    let mut rest = flat;
+    let mut layers = Vec::with_capacity(specs.len());
+    for s in specs {
+        let n = (s.inputs * s.outputs).min(rest.len());
+        let (w, tail) = rest.split_at(n);
+        let m = s.outputs.min(tail.len());
+        let (b, tail) = tail.split_at(m);
+        layers.push(LayerValues {
+            weights: w.chunks(s.inputs.max(1)).map(<[f32]>::to_vec).collect(),
+            biases: b.to_vec(),
+        });
+        rest = tail;
+    }
+    layers
+}
+
+/// The name of flat parameter `k`: `layers[1].weights[0][2]` or `layers[0].biases[1]`.
+pub fn param_name(specs: &[LayerSpec], k: usize) -> String {
+    let mut k = k;
+    for (l, s) in specs.iter().enumerate() {
+        let w = s.inputs * s.outputs;
+        if k < w {
+            return format!("layers[{l}].weights[{}][{}]", k / s.inputs, k % s.inputs);
+        }
+        if k < w + s.outputs {
+            return format!("layers[{l}].biases[{}]", k - w);
+        }
+        k -= w + s.outputs;
+    }
+    format!("parameter {k}")
+}
+
+#[derive(Serialize)]
+struct Report {
+    loss: f32,
+    method: &'static str,
+    eps: f32,
+    analytic: Vec<LayerValues>,
+    numeric: Vec<LayerValues>,
+    max_abs_diff: f32,
+    max_rel_diff: f32,
+    worst: String,
+    atol: f32,
+    rtol: f32,
+    agrees: bool,
+}
+
+/// Checks and prints; fails with exit code 1 when the gradients disagree.
+pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
+    let model = ModelFile::load(&args.model)?;
+    model.check_loss(args.loss)?;
+    let data = DataFile::load(&args.data, &model, Targets::For(args.loss))?;
+    let mut net = model.network()?;
+    let samples = data.samples()?;
+    let count = net.param_count();
+    let (mut analytic, mut numeric) = (vec![0.0f32; count], vec![0.0f32; count]);
+    let mut scratch = vec![0.0f32; net.scratch_len()];
+    let difference = match args.method {
+        Method::Central => Difference::Central,
+        Method::Forward => Difference::Forward,
+    };
+    let agreement =
+        gradient_check(&mut net, &samples, args.loss, difference, args.eps, &mut scratch, &mut analytic, &mut numeric)
+            .map_err(|e| {
+                CliError::bad(format!("{} and {} do not fit together: {e}", args.model.display(), args.data.display()))
+            })?;
+    let atol = args.atol.unwrap_or(32.0 * f32::EPSILON * agreement.loss.abs().max(1e-3) / args.eps);
+    let rtol = args.rtol.unwrap_or(match args.method {
+        Method::Central => 0.01,
+        Method::Forward => 0.05,
+    });
+    let ok = agrees(&analytic, &numeric, atol, rtol) && agreement.max_abs.is_finite();
+    let method = match args.method {
+        Method::Central => "central",
+        Method::Forward => "forward",
+    };
+    let worst = param_name(&model.specs, agreement.worst);
+    if args.json {
+        let report = Report {
+            loss: agreement.loss,
+            method,
+            eps: args.eps,
+            analytic: by_layer(&model.specs, &analytic),
+            numeric: by_layer(&model.specs, &numeric),
+            max_abs_diff: agreement.max_abs,
+            max_rel_diff: agreement.max_rel,
+            worst: worst.clone(),
+            atol,
+            rtol,
+            agrees: ok,
+        };
+        let text = serde_json::to_string(&report).map_err(|e| CliError::bad(e.to_string()))?;
+        outln!(out, "{text}");
+    } else {
+        outln!(
+            out,
+            "gradient check of {} ({}) on {} ({} samples): mean {} loss {}",
+            args.model.display(),
+            model.describe(),
+            args.data.display(),
+            data.len(),
+            args.loss.name(),
+            sig32(agreement.loss)
+        );
+        outln!(
+            out,
+            "{method} differences with ε = {}; tolerance |analytic − numeric| ≤ {} + {}·max(|analytic|, |numeric|)",
+            args.eps,
+            sig32(atol),
+            rtol
+        );
+        outln!(out);
+        let mut rows: Vec<usize> = (0..count).collect();
+        if count > MAX_ROWS {
+            rows.sort_by(|&a, &b| (analytic[b] - numeric[b]).abs().total_cmp(&(analytic[a] - numeric[a]).abs()));
+            rows.truncate(MAX_ROWS / 2);
+            outln!(out, "the {} largest differences of {count} parameters:", rows.len());
+        }
+        outln!(out, "{:<28} {:>14} {:>14} {:>10}", "parameter", "analytic", "numeric", "|diff|");
+        for k in rows {
+            let diff = (analytic[k] - numeric[k]).abs();
+            let flag = if agrees(&analytic[k..=k], &numeric[k..=k], atol, rtol) { "" } else { "  ✗" };
+            outln!(
+                out,
+                "{:<28} {:>14} {:>14} {:>10}{flag}",
+                param_name(&model.specs, k),
+                sig32(analytic[k]),
+                sig32(numeric[k]),
+                sig(f64::from(diff), 2)
+            );
+        }
+        outln!(out);
+        outln!(
+            out,
+            "max |diff| {} at {worst}; max relative diff {}",
+            sig(f64::from(agreement.max_abs), 3),
+            sig(f64::from(agreement.max_rel), 3)
+        );
+        if ok {
+            outln!(out, "✓ backprop agrees with {method} differences");
+        }
+    }
+    if !ok {
+        return Err(CliError::Disagree(format!(
+            "backprop and {method} differences disagree: max |diff| {} at {worst} exceeds the tolerance \
+             ({} + {}·max(|analytic|, |numeric|))",
+            sig(f64::from(agreement.max_abs), 3),
+            sig32(atol),
+            rtol
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,201 @@
+//! `nn hessian`: the Hessian of the mean loss with respect to the parameters (nn-core's
+//! central differences of the backprop gradient), its eigenvalue range (nn-core's Jacobi
+//! rotations), and a check of the second-order Taylor prediction at a small random
+//! displacement.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use nn_core::check::{eigen_range, hessian, taylor};
+use nn_core::init::Rng;
+use nn_core::train::{dataset_gradient, evaluate};
+use nn_core::{Loss, Mlp, Model};
+use serde::Serialize;
+
+use crate::data_file::{DataFile, Targets};
+use crate::error::CliError;
+use crate::model_file::ModelFile;
+use crate::output::{sig, sig32};
+use crate::{options, outln};
+
+/// Most parameters (the Hessian has P² entries and costs 2P gradients over the data).
+pub const MAX_PARAMS: usize = 2048;
+/// Largest Hessian printed in full by the text output.
+const MAX_PRINTED: usize = 12;
+
+/// Arguments of `nn hessian`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The model (JSON, or a binary from `nn export --format bin`).
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// The data set (CSV with a header row: inputs, then targets).
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    /// The per-sample loss (the Hessian of the mean over the samples is taken).
+    #[arg(long, value_parser = options::loss)]
+    pub loss: Loss,
+    /// The difference step for the Hessian.
+    #[arg(long, default_value = "0.001", value_parser = options::positive_f32, allow_negative_numbers = true)]
+    pub eps: f32,
+    /// Largest component of the random displacement d of the Taylor check.
+    #[arg(long, default_value = "0.01", value_parser = options::positive_f32, allow_negative_numbers = true)]
+    pub step: f32,
+    /// Seed of the random displacement.
+    #[arg(long, default_value = "0", value_parser = options::seed)]
+    pub seed: u32,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct Eigenvalues {
+    min: f32,
+    max: f32,
+}
+
+#[derive(Serialize)]
+struct TaylorCheck {
+    step: f32,
+    seed: u32,
+    loss_at_displacement: f32,
+    first_order: f32,
+    second_order: f32,
+    first_order_error: f32,
+    second_order_error: f32,
+}
+
+#[derive(Serialize)]
+struct Report {
+    loss: f32,
+    params: usize,
+    gradient: Vec<f32>,
+    hessian: Vec<Vec<f32>>,
+    eigenvalues: Eigenvalues,
+    curvature: &'static str,
+    taylor: TaylorCheck,
+}
+
+/// What the eigenvalues say about the loss surface here.
+fn curvature(min: f32, max: f32) -> &'static str {
+    let tol = 1e-4 * min.abs().max(max.abs()).max(f32::MIN_POSITIVE);
+    if min > tol {
+        "positive definite: curved upward in every direction (a minimum if the gradient is zero)"
+    } else if min >= -tol {
+        "positive semi-definite: flat in some direction"
+    } else if max > tol {
+        "indefinite: curved up in some directions and down in others (a saddle if the gradient is zero)"
+    } else {
+        "negative (semi-)definite: curved downward"
+    }
+}
+
+/// Computes and prints.
+pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
+    let model = ModelFile::load(&args.model)?;
+    model.check_loss(args.loss)?;
+    let data = DataFile::load(&args.data, &model, Targets::For(args.loss))?;
+    let mut net = model.network()?;
+    let p = net.param_count();
+    if p > MAX_PARAMS {
+        return Err(CliError::bad(format!(
+            "{}: the model has {p} parameters; nn hessian handles at most {MAX_PARAMS} (the Hessian has P² entries)",
+            args.model.display()
+        )));
+    }
+    let samples = data.samples()?;
+    let fit = |e: nn_core::Error| {
+        CliError::bad(format!("{} and {} do not fit together: {e}", args.model.display(), args.data.display()))
+    };
+    let mut scratch = vec![0.0f32; net.scratch_len()];
+    let mut g = vec![0.0f32; p];
+    let f0 = dataset_gradient(&net, &samples, args.loss, &mut scratch, &mut g).map_err(fit)?;
+    let (mut g_plus, mut g_minus) = (vec![0.0f32; p], vec![0.0f32; p]);
+    let mut h = vec![0.0f32; p * p];
+    hessian(&mut net, &samples, args.loss, args.eps, &mut scratch, &mut g_plus, &mut g_minus, &mut h).map_err(fit)?;
+    let mut work = h.clone();
+    let (min, max) = eigen_range(&mut work, p).map_err(|e| CliError::bad(format!("no eigenvalues: {e}")))?;
+
+    // Taylor check: L(θ + d) against L + gᵀd and L + gᵀd + ½dᵀHd.
+    let mut rng = Rng::new(args.seed);
+    let d: Vec<f32> = (0..p).map(|_| rng.range(-args.step, args.step)).collect();
+    let displaced: Vec<f32> = net.params().iter().zip(&d).map(|(t, d)| t + d).collect();
+    let moved = Mlp::new(model.specs.clone(), displaced).map_err(fit)?;
+    let actual = evaluate(&moved, &samples, args.loss, &mut scratch).map_err(fit)?;
+    let zero = vec![0.0f32; p * p];
+    let first = taylor(f0, &g, &zero, &d);
+    let second = taylor(f0, &g, &h, &d);
+    let check = TaylorCheck {
+        step: args.step,
+        seed: args.seed,
+        loss_at_displacement: actual,
+        first_order: first,
+        second_order: second,
+        first_order_error: (actual - first).abs(),
+        second_order_error: (actual - second).abs(),
+    };
+
+    if args.json {
+        let report = Report {
+            loss: f0,
+            params: p,
+            gradient: g,
+            hessian: h.chunks(p).map(<[f32]>::to_vec).collect(),
+            eigenvalues: Eigenvalues { min, max },
+            curvature: curvature(min, max),
+            taylor: check,
+        };
+        let text = serde_json::to_string(&report).map_err(|e| CliError::bad(e.to_string()))?;
+        outln!(out, "{text}");
+        return Ok(());
+    }
+    outln!(
+        out,
+        "Hessian of the mean {} loss of {} ({}) on {} ({} samples), by central differences of the backprop gradient (ε = {})",
+        args.loss.name(),
+        args.model.display(),
+        model.describe(),
+        args.data.display(),
+        data.len(),
+        args.eps
+    );
+    outln!(out, "loss {}", sig32(f0));
+    if p <= MAX_PRINTED {
+        outln!(
+            out,
+            "H ({p} × {p}, parameters in the model file's order: each layer's weights row by row, then its biases):"
+        );
+        for row in h.chunks(p) {
+            let cells: Vec<String> = row.iter().map(|&v| format!("{:>11}", sig32(v))).collect();
+            outln!(out, "  {}", cells.join(" "));
+        }
+    } else {
+        outln!(out, "H is {p} × {p} (use --json for the entries)");
+    }
+    outln!(out, "eigenvalues from {} to {}: {}", sig32(min), sig32(max), curvature(min, max));
+    outln!(out);
+    outln!(out, "Taylor check at a random displacement d (every |d_i| ≤ {}, seed {}):", args.step, args.seed);
+    outln!(out, "  L(θ + d)                       {}", sig32(actual));
+    outln!(
+        out,
+        "  L(θ) + gᵀd                     {}   error {}",
+        sig32(first),
+        sig(f64::from(check.first_order_error), 3)
+    );
+    outln!(
+        out,
+        "  L(θ) + gᵀd + ½ dᵀHd            {}   error {}",
+        sig32(second),
+        sig(f64::from(check.second_order_error), 3)
+    );
+    if check.second_order_error <= check.first_order_error {
+        outln!(out, "✓ the second-order term brings the prediction closer, as it should for a small d");
+    } else {
+        outln!(
+            out,
+            "! the second-order prediction is not closer: d may be too large (--step) or f32 round-off dominates"
+        );
+    }
+    Ok(())
+}

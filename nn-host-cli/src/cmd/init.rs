@@ -1,0 +1,84 @@
+//! `nn init`: a new model with seeded random weights, written as a JSON model file.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use nn_core::init::{Init, Rng};
+use nn_core::model::check_specs;
+use nn_core::{Activation, LayerSpec, Mlp, MAX_LAYERS};
+
+use crate::error::CliError;
+use crate::model_file::{self, MAX_PARAMS};
+use crate::{options, outln};
+
+/// How the weights are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InitName {
+    /// Glorot/Xavier uniform, biases zero (sigmoid, tanh).
+    Xavier,
+    /// He/Kaiming uniform, biases zero (relu).
+    He,
+    /// Every weight and bias uniform in ±limit.
+    Uniform,
+}
+
+/// Arguments of `nn init`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Layer widths, input first: 2,4,1 is 2 inputs, 4 hidden neurons, 1 output.
+    #[arg(long, value_name = "W,W,...", value_parser = options::widths)]
+    pub layers: ::std::vec::Vec<usize>,
+    /// One activation per layer after the input, such as sigmoid,sigmoid (identity,
+    /// sigmoid, tanh, relu, leaky_relu, softmax, step).
+    #[arg(long, value_name = "A,A,...", value_parser = options::activations)]
+    pub activations: ::std::vec::Vec<Activation>,
+    /// How the weights are drawn.
+    #[arg(long, value_enum, default_value_t = InitName::Xavier)]
+    pub init: InitName,
+    /// Half-width of the interval for --init uniform [default: 0.5].
+    #[arg(long, value_parser = options::positive_f32, allow_negative_numbers = true)]
+    pub limit: Option<f32>,
+    /// Seed of the random generator.
+    #[arg(long, default_value = "0", value_parser = options::seed)]
+    pub seed: u32,
+    /// Where to write the model (JSON).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// Writes the new model.
+pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
+    let layers = args.layers.len() - 1;
+    if args.activations.len() != layers {
+        return Err(CliError::bad(format!(
+            "--activations has {} names, expected {layers} (one per layer after the input: --layers {})",
+            args.activations.len(),
+            args.layers.iter().map(usize::to_string).collect::<Vec<_>>().join(",")
+        )));
+    }
+    if layers > MAX_LAYERS {
+        return Err(CliError::bad(format!(
+            "--layers gives {layers} layers; nn-core networks have at most {MAX_LAYERS}"
+        )));
+    }
+    if args.init != InitName::Uniform && args.limit.is_some() {
+        return Err(CliError::bad("--limit applies only to --init uniform"));
+    }
+    let specs: Vec<LayerSpec> =
+        args.layers.windows(2).zip(&args.activations).map(|(w, &a)| LayerSpec::new(w[0], w[1], a)).collect();
+    let count = check_specs(&specs).map_err(|e| CliError::bad(format!("--layers: {e}")))?;
+    if count > MAX_PARAMS {
+        return Err(CliError::bad(format!("--layers gives {count} parameters; at most {MAX_PARAMS} are supported")));
+    }
+    let mut net = Mlp::new(specs, vec![0.0f32; count]).map_err(|e| CliError::bad(format!("--layers: {e}")))?;
+    let init = match args.init {
+        InitName::Xavier => Init::Xavier,
+        InitName::He => Init::He,
+        InitName::Uniform => Init::Uniform { limit: args.limit.unwrap_or(0.5) },
+    };
+    init.apply(&mut net, &mut Rng::new(args.seed));
+    model_file::save(&args.out, &net)?;
+    let file = model_file::ModelFile::new(&args.out, net.specs().to_vec(), net.params().to_vec());
+    outln!(out, "wrote {}: {}, {} init, seed {}", args.out.display(), file.describe(), init.name(), args.seed);
+    Ok(())
+}

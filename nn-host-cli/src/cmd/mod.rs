@@ -1,0 +1,72 @@
+//! The subcommands, one module each.
+
+use std::io::Write;
+
+use clap::Subcommand;
+
+use crate::error::CliError;
+
+pub mod demo;
+pub mod eval;
+pub mod example;
+pub mod export;
+pub mod gradcheck;
+pub mod hessian;
+pub mod init;
+pub mod predict;
+pub mod train;
+pub mod verify_device;
+
+/// Every subcommand of `nn`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a new model with seeded random weights.
+    Init(init::Args),
+    /// Train a model on a CSV data set.
+    Train(train::Args),
+    /// Loss (and accuracy for classifiers) of a model on a data set.
+    Eval(eval::Args),
+    /// The model's outputs for each row of a data set, as CSV.
+    Predict(predict::Args),
+    /// Backprop against numeric differences on the whole data set.
+    Gradcheck(gradcheck::Args),
+    /// The Hessian, its eigenvalue range, and a Taylor check.
+    Hessian(hessian::Args),
+    /// Replay the seed documents' worked examples with the correct numbers.
+    Example(example::Args),
+    /// Export a model for flashing: a Rust const, a C header or nn-core's binary codec.
+    Export(export::Args),
+    /// Train XOR and the documents' examples, and show what happened (no files needed).
+    Demo(demo::Args),
+    /// Benchmark the training step (not implemented yet: issue 6).
+    Bench(StubArgs),
+    /// Run the firmware under QEMU and compare its parameters with the host's bit for bit.
+    VerifyDevice(verify_device::Args),
+}
+
+/// Arguments of a subcommand that is not implemented yet: anything is accepted.
+#[derive(Debug, clap::Args)]
+pub struct StubArgs {
+    /// Arguments for the future subcommand.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}
+
+/// Runs `command`, writing its results to `out`.
+pub fn run(command: Command, out: &mut dyn Write) -> Result<(), CliError> {
+    match command {
+        Command::Init(a) => init::run(&a, out),
+        Command::Train(a) => train::run(&a, out),
+        Command::Eval(a) => eval::run(&a, out),
+        Command::Predict(a) => predict::run(&a, out),
+        Command::Gradcheck(a) => gradcheck::run(&a, out),
+        Command::Hessian(a) => hessian::run(&a, out),
+        Command::Example(a) => example::run(&a, out),
+        Command::Export(a) => export::run(&a, out),
+        Command::Demo(a) => demo::run(&a, out),
+        Command::Bench(_) => Err(CliError::NotImplemented(
+            "nn bench is not implemented yet (issue 6: the training-step benchmark against the C baseline)".into(),
+        )),
+        Command::VerifyDevice(a) => verify_device::run(&a, out),
+    }
+}

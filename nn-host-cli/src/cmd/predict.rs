@@ -1,0 +1,40 @@
+//! `nn predict`: the model's outputs for every row of a data set, as CSV on stdout.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use nn_core::{forward, Model};
+
+use crate::data_file::{DataFile, Targets};
+use crate::error::CliError;
+use crate::model_file::ModelFile;
+use crate::outln;
+
+/// Arguments of `nn predict`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The model (JSON, or a binary from `nn export --format bin`).
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// The data set (CSV with a header row): the input columns, optionally followed by
+    /// target columns, which are ignored.
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+}
+
+/// Prints one CSV row of outputs per data row (each value the shortest decimal that
+/// reads back as the same `f32`).
+pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
+    let model = ModelFile::load(&args.model)?;
+    let data = DataFile::load(&args.data, &model, Targets::Optional)?;
+    let net = model.network()?;
+    let names: Vec<String> = (1..=model.outputs()).map(|k| format!("output{k}")).collect();
+    outln!(out, "{}", names.join(","));
+    let mut scratch = vec![0.0f32; net.scratch_len()];
+    for x in data.inputs.chunks(data.input_width) {
+        let y = forward(&net, x, &mut scratch).map_err(|e| CliError::in_file(&args.data, e))?;
+        let row: Vec<String> = y.iter().map(|v| v.to_string()).collect();
+        outln!(out, "{}", row.join(","));
+    }
+    Ok(())
+}

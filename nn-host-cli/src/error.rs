@@ -1,0 +1,127 @@
+//! One error type for every subcommand, and the exit code each kind ends with.
+//!
+//! | exit | meaning |
+//! |------|---------|
+//! | 0 | success |
+//! | 1 | `nn gradcheck`: backprop and numeric differences disagree beyond the tolerance |
+//! | 2 | bad input: a file, value or option is wrong (or a subcommand is not available yet) |
+//! | 3 | training diverged; the last good parameters were written |
+
+use std::fmt;
+use std::io;
+use std::path::Path;
+
+/// Exit code of a successful run.
+pub const EXIT_OK: u8 = 0;
+/// Exit code of `nn gradcheck` when the gradients disagree.
+pub const EXIT_DISAGREE: u8 = 1;
+/// Exit code of every bad file, value or option.
+pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code of a training run that diverged.
+pub const EXIT_DIVERGED: u8 = 3;
+
+/// Why a command failed. The message is one line, ready for `error: …` on stderr.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum CliError {
+    /// A file, value or option is wrong; the message names the file, the place in it and
+    /// what was expected.
+    BadInput(String),
+    /// `nn gradcheck`: the gradients disagree beyond the tolerance.
+    Disagree(String),
+    /// Training produced a non-finite value and stopped; the last good parameters were kept.
+    Diverged(String),
+    /// The subcommand exists but is not implemented yet.
+    NotImplemented(String),
+    /// Standard output was closed by the reader (`nn predict … | head`): stop quietly.
+    BrokenPipe,
+}
+
+impl CliError {
+    /// A bad-input error with `message` as it stands.
+    pub fn bad(message: impl Into<String>) -> Self {
+        CliError::BadInput(message.into())
+    }
+
+    /// A bad-input error about `file` as a whole: `file: message`.
+    pub fn in_file(file: &Path, message: impl fmt::Display) -> Self {
+        CliError::BadInput(format!("{}: {message}", file.display()))
+    }
+
+    /// A bad-input error at a place in `file`: `file:line:column: message`.
+    pub fn at(file: &Path, line: usize, column: usize, message: impl fmt::Display) -> Self {
+        CliError::BadInput(format!("{}:{line}:{column}: {message}", file.display()))
+    }
+
+    /// A file that could not be read.
+    pub fn read(file: &Path, e: &io::Error) -> Self {
+        CliError::in_file(file, format!("cannot read the file: {}", describe_io(e)))
+    }
+
+    /// An output file that could not be written.
+    pub fn write(file: &Path, e: &io::Error) -> Self {
+        CliError::in_file(file, format!("cannot write the file: {}", describe_io(e)))
+    }
+
+    /// A failed write to standard output.
+    pub fn stdout(e: io::Error) -> Self {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            CliError::BrokenPipe
+        } else {
+            CliError::BadInput(format!("cannot write to standard output: {}", describe_io(&e)))
+        }
+    }
+
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::BadInput(_) | CliError::NotImplemented(_) => EXIT_BAD_INPUT,
+            CliError::Disagree(_) => EXIT_DISAGREE,
+            CliError::Diverged(_) => EXIT_DIVERGED,
+            CliError::BrokenPipe => EXIT_OK,
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CliError::BadInput(m) | CliError::Disagree(m) | CliError::Diverged(m) | CliError::NotImplemented(m) => {
+                f.write_str(m)
+            }
+            CliError::BrokenPipe => f.write_str("standard output was closed"),
+        }
+    }
+}
+
+impl std::error::Error for CliError {}
+
+/// An I/O error in words, without the `(os error N)` suffix.
+pub fn describe_io(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => "no such file or directory".into(),
+        io::ErrorKind::PermissionDenied => "permission denied".into(),
+        io::ErrorKind::IsADirectory => "it is a directory".into(),
+        io::ErrorKind::NotADirectory => "a part of the path is not a directory".into(),
+        io::ErrorKind::ReadOnlyFilesystem => "the file system is read-only".into(),
+        io::ErrorKind::StorageFull => "no space left on the device".into(),
+        _ => {
+            let text = e.to_string();
+            match text.find(" (os error") {
+                Some(at) => text[..at].to_string(),
+                None => text,
+            }
+        }
+    }
+}
+
+/// Writes a line to a command's output, turning an I/O failure into a [`CliError`].
+#[macro_export]
+macro_rules! outln {
+    ($out:expr) => {
+        writeln!($out).map_err($crate::error::CliError::stdout)?
+    };
+    ($out:expr, $($arg:tt)*) => {
+        writeln!($out, $($arg)*).map_err($crate::error::CliError::stdout)?
+    };
+}

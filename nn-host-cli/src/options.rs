@@ -1,0 +1,168 @@
+//! Value parsers for the command line: each checks its range and says what was expected,
+//! so a bad value ends in one clear line and exit code 2 (clap's usage error).
+
+use nn_core::{Activation, Loss, Schedule};
+
+use crate::model_file::parse_f32;
+
+fn list<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> String {
+    all.iter().map(|&x| name(x)).collect::<Vec<_>>().join(", ")
+}
+
+/// A loss by nn-core's name.
+pub fn loss(s: &str) -> Result<Loss, String> {
+    Loss::from_name(s).ok_or_else(|| format!("unknown loss; expected one of {}", list(&Loss::ALL, Loss::name)))
+}
+
+/// An activation by nn-core's name.
+pub fn activation(s: &str) -> Result<Activation, String> {
+    Activation::from_name(s).ok_or_else(|| {
+        format!("unknown activation \"{s}\"; expected one of {}", list(&Activation::ALL, Activation::name))
+    })
+}
+
+/// A comma-separated list of activations: `sigmoid,relu`.
+pub fn activations(s: &str) -> Result<Vec<Activation>, String> {
+    s.split(',').map(|a| activation(a.trim())).collect()
+}
+
+/// A comma-separated list of layer widths, input first: `2,4,1`.
+pub fn widths(s: &str) -> Result<Vec<usize>, String> {
+    let widths: Vec<usize> = s
+        .split(',')
+        .map(|w| match w.trim().parse::<usize>() {
+            Ok(0) => Err("a layer width is 0; expected widths of at least 1, such as 2,4,1".to_string()),
+            Ok(n) => Ok(n),
+            Err(_) => Err(format!("\"{}\" is not a layer width; expected whole numbers such as 2,4,1", w.trim())),
+        })
+        .collect::<Result<_, _>>()?;
+    if widths.len() < 2 {
+        return Err("expected at least two widths (inputs and outputs), such as 2,1".into());
+    }
+    Ok(widths)
+}
+
+/// A finite `f32`.
+pub fn finite_f32(s: &str) -> Result<f32, String> {
+    parse_f32(s)
+}
+
+/// A positive, finite `f32` (learning rates, difference steps).
+pub fn positive_f32(s: &str) -> Result<f32, String> {
+    let v = parse_f32(s)?;
+    if v > 0.0 {
+        Ok(v)
+    } else {
+        Err("expected a positive number".into())
+    }
+}
+
+/// A finite `f32` that is not negative (weight decay, clip norm, tolerances).
+pub fn non_negative_f32(s: &str) -> Result<f32, String> {
+    let v = parse_f32(s)?;
+    if v >= 0.0 {
+        Ok(v)
+    } else {
+        Err("expected a number that is not negative".into())
+    }
+}
+
+/// A number in `[0, 1)` (momentum, Adam's betas).
+pub fn unit_f32(s: &str) -> Result<f32, String> {
+    let v = parse_f32(s)?;
+    if (0.0..1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err("expected a number from 0 up to (not including) 1".into())
+    }
+}
+
+/// An epoch count: a whole number of at least 1.
+pub fn epochs(s: &str) -> Result<u32, String> {
+    match s.trim().parse::<i64>() {
+        Ok(n) if n < 1 => Err("expected at least 1 epoch".into()),
+        Ok(n) => u32::try_from(n).map_err(|_| format!("expected at most {} epochs", u32::MAX)),
+        Err(_) => Err("expected a whole number of epochs, such as 100".into()),
+    }
+}
+
+/// A batch size: a whole number, 0 meaning the whole data set.
+pub fn batch_size(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<i64>() {
+        Ok(n) if n < 0 => Err("a batch size cannot be negative; expected 0 (the whole data set), 1, 2, ...".into()),
+        Ok(n) => usize::try_from(n).map_err(|_| "the batch size is too large".into()),
+        Err(_) => Err("expected a whole number (0 = the whole data set, 1 = per-sample SGD)".into()),
+    }
+}
+
+/// A seed: a whole number from 0 to 2³² − 1.
+pub fn seed(s: &str) -> Result<u32, String> {
+    s.trim().parse::<u32>().map_err(|_| format!("expected a whole number from 0 to {}", u32::MAX))
+}
+
+/// A learning-rate schedule: `constant`, `step:EVERY:GAMMA`, `exponential:GAMMA` or
+/// `inverse_time:DECAY`.
+pub fn schedule(s: &str) -> Result<Schedule, String> {
+    const FORMS: &str = "constant, step:EVERY:GAMMA, exponential:GAMMA or inverse_time:DECAY";
+    let parts: Vec<&str> = s.split(':').map(str::trim).collect();
+    let number = |t: &str| parse_f32(t);
+    let schedule = match parts.as_slice() {
+        ["constant"] => Schedule::Constant,
+        ["step", every, gamma] => {
+            let every = every.parse::<u32>().map_err(|_| {
+                format!("EVERY in step:EVERY:GAMMA must be a whole number of epochs, found \"{every}\"")
+            })?;
+            Schedule::Step { every, gamma: number(gamma)? }
+        }
+        ["exponential" | "exp", gamma] => Schedule::Exponential { gamma: number(gamma)? },
+        ["inverse_time", decay] => Schedule::InverseTime { decay: number(decay)? },
+        _ => return Err(format!("unknown schedule; expected {FORMS}")),
+    };
+    schedule.validate().map_err(|_| match schedule {
+        Schedule::Step { every: 0, .. } => "EVERY must be at least 1".to_string(),
+        Schedule::InverseTime { .. } => "DECAY must not be negative".to_string(),
+        _ => "GAMMA must be in (0, 1]".to_string(),
+    })?;
+    Ok(schedule)
+}
+
+/// The name of a schedule as the command line writes it.
+pub fn schedule_text(s: Schedule) -> String {
+    match s {
+        Schedule::Constant => "constant".into(),
+        Schedule::Step { every, gamma } => format!("step:{every}:{gamma}"),
+        Schedule::Exponential { gamma } => format!("exponential:{gamma}"),
+        Schedule::InverseTime { decay } => format!("inverse_time:{decay}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_are_checked() {
+        assert_eq!(epochs("3"), Ok(3));
+        assert!(epochs("0").is_err());
+        assert!(epochs("-2").is_err());
+        assert_eq!(batch_size("0"), Ok(0));
+        assert!(batch_size("-1").unwrap_err().contains("negative"));
+        assert!(positive_f32("0").is_err());
+        assert!(positive_f32("nan").is_err());
+        assert!(positive_f32("1e39").unwrap_err().contains("does not fit"));
+        assert_eq!(widths("2, 4,1"), Ok(vec![2, 4, 1]));
+        assert!(widths("2,0,1").is_err());
+        assert!(widths("2").is_err());
+        assert!(activations("sigmoid,gelu").unwrap_err().contains("gelu"));
+    }
+
+    #[test]
+    fn schedules() {
+        assert_eq!(schedule("step:10:0.5"), Ok(Schedule::Step { every: 10, gamma: 0.5 }));
+        assert_eq!(schedule("exponential:0.99"), Ok(Schedule::Exponential { gamma: 0.99 }));
+        assert!(schedule("step:0:0.5").is_err());
+        assert!(schedule("exponential:1.5").is_err());
+        assert!(schedule("cosine").is_err());
+        assert_eq!(schedule_text(Schedule::Step { every: 10, gamma: 0.5 }), "step:10:0.5");
+    }
+}
