@@ -4,7 +4,7 @@
 use crate::data::{shuffle, Dataset};
 use crate::init::Rng;
 use crate::kernel::{gradient, sample_loss};
-use crate::math::{self, sum_squares};
+use crate::math;
 use crate::{Error, Loss, Model, ModelMut, Optimizer, Schedule};
 
 /// Everything that defines a training run besides the model and the data.
@@ -244,17 +244,31 @@ impl<'w> Trainer<'w> {
         Ok(EpochReport { loss: total / len as f32, updates, learning_rate })
     }
 
-    /// Scales the gradient down to the configured global norm.
+    /// Scales the gradient down to the configured global norm. The norm is computed as
+    /// `largest · √Σ(g/largest)²`, so a finite gradient whose squared norm would overflow
+    /// f32 is still clipped in its own direction instead of collapsing to zero.
     fn clip<M: Model + ?Sized>(&mut self, model: &M) {
         let limit = self.config.clip_norm;
         if limit == 0.0 {
             return;
         }
+        let mut largest = 0.0f32;
+        self.for_each_trainable(model, |g| largest = g.iter().fold(largest, |m, v| m.max(v.abs())));
+        if largest == 0.0 || !largest.is_finite() {
+            return;
+        }
         let mut squares = 0.0f32;
-        self.for_each_trainable(model, |g| squares += sum_squares(g));
-        let norm = math::sqrt(squares);
-        if norm > limit {
-            let scale = limit / norm;
+        self.for_each_trainable(model, |g| {
+            squares += math::sum_map(g.len(), |i| {
+                let r = g[i] / largest;
+                r * r
+            })
+        });
+        // norm > limit  ⇔  √squares > limit / largest, with no intermediate overflow.
+        let root = math::sqrt(squares);
+        let bound = limit / largest;
+        if root > bound {
+            let scale = bound / root;
             self.grads.iter_mut().for_each(|g| *g *= scale);
         }
     }

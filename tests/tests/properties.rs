@@ -888,3 +888,162 @@ proptest! {
         check_the_same_seed_gives_the_same_run(case, seed, init, which, batch_size)?;
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Hessians and their eigenvalues; gradient clipping.
+// ---------------------------------------------------------------------------------------
+
+/// Smooth networks only (no kinks, no steps): 1–2 layers of widths 1–3.
+fn arb_smooth_case() -> impl Strategy<Value = Case> {
+    let smooth = [Activation::Identity, Activation::Sigmoid, Activation::Tanh, Activation::Softmax];
+    let outputs: Vec<_> = pairings().into_iter().filter(|(a, _)| smooth.contains(a)).collect();
+    arb_case(2, 1.0, outputs).prop_filter("smooth hidden layers", move |c| {
+        c.specs.iter().all(|s| smooth.contains(&s.activation)) && c.specs.iter().all(|s| s.outputs <= 3)
+    })
+}
+
+fn check_hessian_and_eigen_range(case: Case) -> Result<(), TestCaseError> {
+    const EPS: f32 = 1e-2;
+    let eps = f64::from(EPS);
+    let mut mlp = case.mlp();
+    let samples = case.samples();
+    let r = Reference::of(&case);
+    let p = mlp.param_count();
+    let mut scratch = vec![0.0f32; mlp.scratch_len()];
+    let (mut gp, mut gm, mut h32) = (vec![0.0f32; p], vec![0.0f32; p], vec![0.0f32; p * p]);
+    check::hessian(&mut mlp, &samples, case.loss, EPS, &mut scratch, &mut gp, &mut gm, &mut h32).unwrap();
+    prop_assert_eq!(bits(mlp.params()), bits(&case.params), "parameters restored");
+
+    // The same central differences of the f64 gradient at the same f32 points, with the
+    // rounding allowance of the two f32 gradients they difference.
+    let mut h64 = vec![0.0; p * p];
+    let mut tol = vec![0.0; p * p];
+    for k in 0..p {
+        let (mut plus, mut minus) = (case.params.clone(), case.params.clone());
+        plus[k] = case.params[k] + EPS;
+        minus[k] = case.params[k] - EPS;
+        let (np, nm) = (r.at(&plus), r.at(&minus));
+        let (_, g_plus) = np.mean_gradient(&r.data, r.cost);
+        let (_, g_minus) = nm.mean_gradient(&r.data, r.cost);
+        let sp = Reference { net: np, data: r.data.clone(), cost: r.cost }.gradient_scale();
+        let sm = Reference { net: nm, data: r.data.clone(), cost: r.cost }.gradient_scale();
+        for row in 0..p {
+            h64[row * p + k] = (g_plus[row] - g_minus[row]) / (2.0 * eps);
+            tol[row * p + k] = BACKPROP_ULPS * U32 * (sp[row] + sm[row]) / (2.0 * eps);
+        }
+    }
+    for i in 0..p {
+        for j in i + 1..p {
+            let m = 0.5 * (h64[i * p + j] + h64[j * p + i]);
+            let t = 0.5 * (tol[i * p + j] + tol[j * p + i]);
+            (h64[i * p + j], h64[j * p + i], tol[i * p + j], tol[j * p + i]) = (m, m, t, t);
+        }
+    }
+    for (k, ((&a, &b), &t)) in h32.iter().zip(&h64).zip(&tol).enumerate() {
+        let t = t + 4.0 * U32 * b.abs();
+        prop_assert!(close(f64::from(a), b, 0.0, t), "H[{}][{}]: {a} vs {b} (tol {t:e})", k / p, k % p);
+    }
+
+    // eigen_range of the f32 Hessian against the f64 eigenvalues of the same matrix.
+    // Jacobi in f32 is backward stable: each eigenvalue is off by at most a small
+    // multiple of n·u·‖H‖_F.
+    let exact = nn_tests::symmetric_eigenvalues(&widen(&h32), p);
+    let frobenius = h32.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>().sqrt();
+    let (lo, hi) = check::eigen_range(&mut h32.clone(), p).unwrap();
+    let allowance = 16.0 * p as f64 * U32 * frobenius;
+    prop_assert!(close(f64::from(lo), exact[0], 0.0, allowance), "λmin {lo} vs {}", exact[0]);
+    prop_assert!(close(f64::from(hi), exact[p - 1], 0.0, allowance), "λmax {hi} vs {}", exact[p - 1]);
+    Ok(())
+}
+
+/// The trainable part of a gradient (weights, and biases unless frozen).
+fn trainable<'a>(specs: &'a [LayerSpec], g: &'a [f64], freeze: bool) -> impl Iterator<Item = (usize, f64)> + 'a {
+    let mut at = 0;
+    let mut keep = Vec::new();
+    for s in specs {
+        keep.extend(std::iter::repeat_n(true, s.inputs * s.outputs));
+        keep.extend(std::iter::repeat_n(!freeze, s.outputs));
+        at += s.params();
+    }
+    debug_assert_eq!(at, g.len());
+    g.iter().copied().enumerate().filter(move |(k, _)| keep[*k])
+}
+
+fn check_clipping(case: Case, clip: f32, freeze: bool) -> Result<(), TestCaseError> {
+    let r = Reference::of(&case);
+    prop_assume!(r.kink_margin() > 1e-4);
+    let mut mlp = case.mlp();
+    let samples = case.samples();
+    let n = (case.inputs.len() / case.n_in()) as u32;
+    let config = TrainConfig { clip_norm: clip, freeze_biases: freeze, ..TrainConfig::sgd(case.loss, 1e-3) };
+    let mut work = vec![0.0f32; work_len(mlp.param_count(), Optimizer::Sgd)];
+    let mut trainer = Trainer::new(config, &mlp, &mut work).unwrap();
+    let mut scratch = vec![0.0f32; mlp.scratch_len()];
+    let all: Vec<u32> = (0..n).collect();
+    trainer.step(&mut mlp, &samples, &all, &mut scratch).unwrap();
+    let clipped = trainer.gradient();
+
+    let (_, g64) = r.net.mean_gradient(&r.data, r.cost);
+    let gscale = r.gradient_scale();
+    let norm = trainable(&case.specs, &g64, freeze).map(|(_, g)| g * g).sum::<f64>().sqrt();
+    let error = trainable(&case.specs, &gscale, freeze).map(|(_, s)| (BACKPROP_ULPS * U32 * s).powi(2)).sum::<f64>();
+    let factor = if norm > f64::from(clip) { f64::from(clip) / norm } else { 1.0 };
+    let norm_error = if norm > 0.0 { 2.0 * error.sqrt() / norm } else { 0.0 };
+    for (k, g) in trainable(&case.specs, &g64, freeze) {
+        let expected = g * factor;
+        // The component's own backprop error, scaled, plus the effect of the norm's error
+        // on the scale factor (relative ‖error‖/‖g‖) and the rounding of the scaling.
+        let tol = factor * BACKPROP_ULPS * U32 * gscale[k] + expected.abs() * (norm_error + 8.0 * U32);
+        prop_assert!(
+            close(f64::from(clipped[k]), expected, 0.0, tol),
+            "θ{k}: clipped {} vs {expected} (norm {norm}, clip {clip})",
+            clipped[k]
+        );
+    }
+    let clipped_norm = trainable(&case.specs, &widen(clipped), freeze).map(|(_, g)| g * g).sum::<f64>().sqrt();
+    prop_assert!(clipped_norm <= f64::from(clip) * (1.0 + 1e-5), "clipped norm {clipped_norm} > {clip}");
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// `check::hessian` (central differences of backprop, symmetrised) against the same
+    /// differences of the f64 reference gradient at the same points, and
+    /// `check::eigen_range` against f64 Jacobi eigenvalues of the same matrix.
+    #[test]
+    fn the_hessian_and_its_eigenvalues_agree_with_the_reference(case in arb_smooth_case()) {
+        check_hessian_and_eigen_range(case)?;
+    }
+
+    /// The Trainer's clipping scales the trainable gradient to the clip norm, keeping its
+    /// direction, and leaves a gradient already within the norm alone.
+    #[test]
+    fn clipping_scales_the_gradient_to_the_norm(
+        case in arb_case(2, 1.0, pairings()),
+        clip in 0.01f32..10.0,
+        freeze in any::<bool>(),
+    ) {
+        check_clipping(case, clip, freeze)?;
+    }
+}
+
+/// nn-core finding 1 (tests/NN_CORE_FINDINGS.md): a finite gradient whose squared norm
+/// overflows f32 is "clipped" to zero, and the step reports success without moving.
+/// Expected: the gradient (1e20, 1e10) clipped to norm 1 is ≈ (1, 1e-10), so w ≈ −0.1.
+#[test]
+fn clipping_a_gradient_whose_norm_overflows_f32() {
+    type Unit = (Dense<1, 1, activation::Identity>,);
+    let mut net: Unit = (Dense::new([[0.0]], [0.0]),);
+    // o = 0, t = −1e10: δ = o − t = 1e10, ∂E/∂w = δ·x = 1e20, ∂E/∂b = 1e10 (E = ½(o − t)²).
+    let data = [([1e10f32], [-1e10f32])];
+    let config = TrainConfig { clip_norm: 1.0, ..TrainConfig::sgd(Loss::HalfSse, 0.1) };
+    let mut work = [0.0f32; work_len(Unit::PARAMS, Optimizer::Sgd)];
+    let mut trainer = Trainer::new(config, &net, &mut work).unwrap();
+    let mut scratch = [0.0f32; Unit::SCRATCH];
+    let result = trainer.step(&mut net, &data, &[0], &mut scratch);
+    assert!(result.is_ok(), "{result:?}");
+    let g = trainer.gradient();
+    assert!((g[0] - 1.0).abs() < 1e-6 && (g[1] - 1e-10).abs() < 1e-15, "clipped gradient {g:?}");
+    assert!((net.0.weights[0][0] + 0.1).abs() < 1e-6, "w = {}", net.0.weights[0][0]);
+}
