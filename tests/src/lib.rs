@@ -594,6 +594,49 @@ pub fn largest_eigenvalue(a: &[f64], n: usize) -> f64 {
     lambda * (1.0 + 1e-9)
 }
 
+/// Every eigenvalue of a symmetric `n × n` matrix (row-major), ascending, by cyclic
+/// Jacobi rotations in f64 until the off-diagonal mass is below `1e-30` of the total.
+pub fn symmetric_eigenvalues(a: &[f64], n: usize) -> Vec<f64> {
+    let mut m = a.to_vec();
+    let total: f64 = m.iter().map(|v| v * v).sum();
+    for _ in 0..100 {
+        let off: f64 = (0..n)
+            .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
+            .map(|(i, j)| m[i * n + j].powi(2))
+            .sum();
+        if off <= 1e-30 * total {
+            break;
+        }
+        for p in 0..n {
+            for q in p + 1..n {
+                let apq = m[p * n + q];
+                if apq == 0.0 {
+                    continue;
+                }
+                // The rotation that zeroes m[p][q] (Golub & Van Loan, the symmetric Schur step).
+                let tau = (m[q * n + q] - m[p * n + p]) / (2.0 * apq);
+                let t = tau.signum() / (tau.abs() + (1.0 + tau * tau).sqrt());
+                let t = if tau == 0.0 { 1.0 } else { t };
+                let c = 1.0 / (1.0 + t * t).sqrt();
+                let s = t * c;
+                for k in 0..n {
+                    let (mkp, mkq) = (m[k * n + p], m[k * n + q]);
+                    m[k * n + p] = c * mkp - s * mkq;
+                    m[k * n + q] = s * mkp + c * mkq;
+                }
+                for k in 0..n {
+                    let (mpk, mqk) = (m[p * n + k], m[q * n + k]);
+                    m[p * n + k] = c * mpk - s * mqk;
+                    m[q * n + k] = s * mpk + c * mqk;
+                }
+            }
+        }
+    }
+    let mut eig: Vec<f64> = (0..n).map(|i| m[i * n + i]).collect();
+    eig.sort_by(f64::total_cmp);
+    eig
+}
+
 /// CRC-32 (ISO-HDLC, the zlib one: reflected polynomial 0xEDB88320, initial and final
 /// value 0xFFFFFFFF), bit by bit.
 pub fn crc32(bytes: &[u8]) -> u32 {
@@ -638,6 +681,17 @@ mod tests {
                 assert_all_close(&format!("{h:?}/{o:?}/{c:?}"), &g, &n, 1e-6, 1e-8);
             }
         }
+    }
+
+    #[test]
+    fn eigenvalues_of_known_matrices() {
+        let e = symmetric_eigenvalues(&[2.0, 1.0, 1.0, 4.0], 2);
+        assert_all_close("eig", &e, &[3.0 - 2f64.sqrt(), 3.0 + 2f64.sqrt()], 1e-14, 0.0);
+        // [[2, −1, 0], [−1, 2, −1], [0, −1, 2]]: 2 − √2, 2, 2 + √2.
+        let e = symmetric_eigenvalues(&[2.0, -1.0, 0.0, -1.0, 2.0, -1.0, 0.0, -1.0, 2.0], 3);
+        assert_all_close("eig", &e, &[2.0 - 2f64.sqrt(), 2.0, 2.0 + 2f64.sqrt()], 1e-14, 1e-15);
+        // Diagonal with a negative entry.
+        assert_eq!(symmetric_eigenvalues(&[3.0, 0.0, 0.0, -1.0], 2), [-1.0, 3.0]);
     }
 
     #[test]
