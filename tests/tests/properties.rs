@@ -1047,3 +1047,80 @@ fn clipping_a_gradient_whose_norm_overflows_f32() {
     assert!((g[0] - 1.0).abs() < 1e-6 && (g[1] - 1e-10).abs() < 1e-15, "clipped gradient {g:?}");
     assert!((net.0.weights[0][0] + 0.1).abs() < 1e-6, "w = {}", net.0.weights[0][0]);
 }
+
+/// A random symmetric `n × n` matrix (2 ≤ n ≤ 5) with entries in ±1.
+fn arb_symmetric() -> impl Strategy<Value = (usize, Vec<f32>)> {
+    (2usize..=5).prop_flat_map(|n| {
+        prop::collection::vec(-1.0f32..1.0, n * n).prop_map(move |v| {
+            let mut a = v;
+            for i in 0..n {
+                for j in 0..i {
+                    a[i * n + j] = a[j * n + i];
+                }
+            }
+            (n, a)
+        })
+    })
+}
+
+fn check_eigen_range_scales(n: usize, a: Vec<f32>, exponent: i32) -> Result<(), TestCaseError> {
+    let exact = nn_tests::symmetric_eigenvalues(&widen(&a), n);
+    let frobenius = a.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>().sqrt();
+    // Scaling by a power of two is exact, and so is every eigenvalue's scaling.
+    let scale = 2f32.powi(exponent);
+    let mut scaled: Vec<f32> = a.iter().map(|v| v * scale).collect();
+    let (lo, hi) = check::eigen_range(&mut scaled, n).unwrap();
+    let s = f64::from(scale);
+    let allowance = 16.0 * n as f64 * U32 * frobenius * s;
+    prop_assert!(close(f64::from(lo), exact[0] * s, 0.0, allowance), "λmin {lo:e} vs {:e}", exact[0] * s);
+    prop_assert!(close(f64::from(hi), exact[n - 1] * s, 0.0, allowance), "λmax {hi:e} vs {:e}", exact[n - 1] * s);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// `check::eigen_range` is right at any scale: the eigenvalues of 2^k·A are 2^k times
+    /// those of A, for k from −90 to 90 (entries from about 1e-27 to 1e27).
+    #[test]
+    #[ignore = "nn-core finding 2: eigen_range stops before rotating when the entries are below ~1e-19"]
+    fn eigen_range_is_right_at_any_scale((n, a) in arb_symmetric(), exponent in -90i32..=90) {
+        check_eigen_range_scales(n, a, exponent)?;
+    }
+
+    /// The same at unit scale (entries in ±1), where the absolute stopping rule is
+    /// harmless.
+    #[test]
+    fn eigen_range_agrees_with_jacobi_in_f64((n, a) in arb_symmetric()) {
+        check_eigen_range_scales(n, a, 0)?;
+    }
+}
+
+/// nn-core finding 2 (tests/NN_CORE_FINDINGS.md), the smallest reproduction:
+/// [[1, 2], [2, 1]]·1e-20 has eigenvalues −1e-20 and 3e-20, but `eigen_range` returns
+/// the diagonal (1e-20, 1e-20), calling an indefinite matrix positive definite.
+#[test]
+#[ignore = "nn-core finding 2: eigen_range stops before rotating when the entries are below ~1e-19"]
+fn eigen_range_of_a_tiny_indefinite_matrix() {
+    let mut a = [1e-20f32, 2e-20, 2e-20, 1e-20];
+    let (lo, hi) = check::eigen_range(&mut a, 2).unwrap();
+    assert!((f64::from(lo) + 1e-20).abs() < 1e-26, "λmin = {lo:e}, expected −1e-20");
+    assert!((f64::from(hi) - 3e-20).abs() < 1e-26, "λmax = {hi:e}, expected 3e-20");
+}
+
+/// nn-core finding 3 (tests/NN_CORE_FINDINGS.md): `Samples::sample` multiplies the index
+/// by the row width without checking for overflow. Out-of-range indices must give `None`;
+/// instead an index whose products wrap panics in debug builds and returns sample 0 in
+/// release builds (on a 32-bit device the Trainer's u32 batch index 2³¹ already wraps).
+#[test]
+#[ignore = "nn-core finding 3: Samples::sample overflows index·width (panic in debug, wrong sample in release)"]
+fn an_out_of_range_sample_index_is_none() {
+    use nn_core::data::Dataset;
+    let inputs = [1.0f32, 2.0, 3.0, 4.0];
+    let targets = [0.5f32, 0.25, 0.75, 1.0];
+    let samples = Samples::new(&inputs, 2, &targets, 2).unwrap();
+    assert_eq!(samples.sample(2), None);
+    let wrapping = 1usize << (usize::BITS - 1);
+    assert_eq!(samples.sample(wrapping), None);
+    assert_eq!(samples.sample(usize::MAX), None);
+}
