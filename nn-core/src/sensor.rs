@@ -849,6 +849,28 @@ mod tests {
         assert_eq!(bits(&net), bits(&again));
     }
 
+    /// The spread of held-out accuracy over other sessions (seeds 1–12), for
+    /// docs/firmware.md: `cargo test -p nn-core --release --lib accuracy_across_seeds --
+    /// --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn accuracy_across_seeds() {
+        let mut accuracies = [0.0f32; 12];
+        for (k, acc) in accuracies.iter_mut().enumerate() {
+            let seed = k as u32 + 1;
+            let mut demo = Demo::DEFAULT;
+            demo.data_seed = seed;
+            demo.recipe.init_seed = seed;
+            demo.recipe.config.seed = seed.wrapping_add(1);
+            *acc = demo.reference().unwrap().1.accuracy();
+            std::println!("seed {seed}: accuracy {acc:.4}");
+        }
+        let min = accuracies.iter().copied().fold(1.0, f32::min);
+        let mean = accuracies.iter().sum::<f32>() / accuracies.len() as f32;
+        std::println!("seeds 1-12: min {min:.4} mean {mean:.4}");
+        assert!(min >= 0.85);
+    }
+
     #[test]
     fn untrained_net_is_near_chance() {
         let demo = Demo::DEFAULT;
