@@ -275,7 +275,10 @@ impl Layout {
                         n_in + 1
                     )
                 }
-                Targets::For(_) => format!("{} ({n_in} inputs, then {n_out} targets)", n_in + n_out),
+                Targets::For(_) => {
+                    let s = if n_out == 1 { "" } else { "s" };
+                    format!("{} ({n_in} inputs, then {n_out} target{s})", n_in + n_out)
+                }
                 Targets::Optional => format!("{n_in} (the inputs) or {} (inputs and targets)", n_in + n_out),
             };
             format!(
@@ -393,7 +396,7 @@ mod tests {
         let e = load("0,1,1\n", &m, t).unwrap_err();
         assert!(e.starts_with("d.csv:1:1: the first row holds numbers"), "{e}");
         let e = load("x1,y\n0,1\n", &m, t).unwrap_err();
-        assert!(e.contains("the header has 2 columns (x1,y), expected 3 (2 inputs, then 1 targets)"), "{e}");
+        assert!(e.contains("the header has 2 columns (x1,y), expected 3 (2 inputs, then 1 target)"), "{e}");
         let e = load("x1,x2,y\n0,1,2\n", &m, Targets::For(Loss::Bce)).unwrap_err();
         assert!(e.starts_with("d.csv:2:5: target 2 is outside [0, 1]"), "{e}");
     }

@@ -58,12 +58,22 @@ fn temporary_beside(path: &Path) -> Result<(PathBuf, fs::File), CliError> {
     Err(CliError::in_file(path, "cannot create a temporary file beside it"))
 }
 
-/// Checks, before any long work, that `path` can be written: it is not a directory and a
-/// temporary file can be created beside it.
-pub fn check_writable(path: &Path) -> Result<(), CliError> {
-    if path.is_dir() {
-        return Err(CliError::in_file(path, "is a directory; expected a file name to write"));
+/// Refuses a target that exists and is not a regular file (a directory, a device, a
+/// FIFO): the rename would replace it.
+fn check_target(path: &Path) -> Result<(), CliError> {
+    match fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => Err(CliError::in_file(path, "is a directory; expected a file name to write")),
+        Ok(meta) if !meta.is_file() => {
+            Err(CliError::in_file(path, "is not a regular file (a device or a pipe?); expected a file name to write"))
+        }
+        _ => Ok(()),
     }
+}
+
+/// Checks, before any long work, that `path` can be written: it is not a directory or
+/// another non-regular file, and a temporary file can be created beside it.
+pub fn check_writable(path: &Path) -> Result<(), CliError> {
+    check_target(path)?;
     let (tmp, file) = temporary_beside(path)?;
     drop(file);
     let _ = fs::remove_file(tmp);
@@ -73,9 +83,7 @@ pub fn check_writable(path: &Path) -> Result<(), CliError> {
 /// Writes `bytes` to `path` atomically: into a temporary file beside it, synced, then
 /// renamed over `path`. On failure `path` is left as it was and the temporary removed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    if path.is_dir() {
-        return Err(CliError::in_file(path, "is a directory; expected a file name to write"));
-    }
+    check_target(path)?;
     let (tmp, mut file) = temporary_beside(path)?;
     let written = file.write_all(bytes).and_then(|()| file.sync_all());
     drop(file);

@@ -44,8 +44,8 @@ pub struct Args {
     /// The difference step ε.
     #[arg(long, default_value = "0.001", value_parser = options::positive_f32, allow_negative_numbers = true)]
     pub eps: f32,
-    /// Absolute tolerance [default: 32·ε_f32·max(|loss|, 0.001)/eps, the round-off of an
-    /// f32 difference quotient].
+    /// Absolute tolerance [default: the round-off of an f32 difference quotient,
+    /// c·ε_f32·max(|loss|, 0.001)/eps with c = 8 for central and 16 for forward differences].
     #[arg(long, value_parser = options::non_negative_f32, allow_negative_numbers = true)]
     pub atol: Option<f32>,
     /// Relative tolerance [default: 0.01 for central, 0.05 for forward differences].
@@ -133,7 +133,11 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
             .map_err(|e| {
                 CliError::bad(format!("{} and {} do not fit together: {e}", args.model.display(), args.data.display()))
             })?;
-    let atol = args.atol.unwrap_or(32.0 * f32::EPSILON * agreement.loss.abs().max(1e-3) / args.eps);
+    let roundoff = match args.method {
+        Method::Central => 8.0,
+        Method::Forward => 16.0,
+    };
+    let atol = args.atol.unwrap_or(roundoff * f32::EPSILON * agreement.loss.abs().max(1e-3) / args.eps);
     let rtol = args.rtol.unwrap_or(match args.method {
         Method::Central => 0.01,
         Method::Forward => 0.05,

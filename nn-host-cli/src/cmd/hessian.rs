@@ -42,7 +42,7 @@ pub struct Args {
     #[arg(long, default_value = "0.01", value_parser = options::positive_f32, allow_negative_numbers = true)]
     pub step: f32,
     /// Seed of the random displacement.
-    #[arg(long, default_value = "0", value_parser = options::seed)]
+    #[arg(long, default_value = "0", value_parser = options::seed, allow_negative_numbers = true)]
     pub seed: u32,
     /// Print one JSON object instead of text.
     #[arg(long)]

@@ -39,7 +39,7 @@ pub struct Args {
     #[arg(long, value_parser = options::positive_f32, allow_negative_numbers = true)]
     pub limit: Option<f32>,
     /// Seed of the random generator.
-    #[arg(long, default_value = "0", value_parser = options::seed)]
+    #[arg(long, default_value = "0", value_parser = options::seed, allow_negative_numbers = true)]
     pub seed: u32,
     /// Where to write the model (JSON).
     #[arg(long, value_name = "FILE")]

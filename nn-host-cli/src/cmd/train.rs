@@ -76,7 +76,7 @@ pub struct Args {
     #[arg(long, value_name = "C", default_value = "0", value_parser = options::non_negative_f32, allow_negative_numbers = true)]
     pub clip_norm: f32,
     /// Seed of the shuffling.
-    #[arg(long, default_value = "0", value_parser = options::seed)]
+    #[arg(long, default_value = "0", value_parser = options::seed, allow_negative_numbers = true)]
     pub seed: u32,
     /// Take the samples in file order (otherwise they are shuffled every epoch from --seed).
     #[arg(long)]
