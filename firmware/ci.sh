@@ -2,14 +2,16 @@
 # Everything CI checks for the firmware, from a fresh Debian machine with rustup:
 #   bash firmware/ci.sh
 # 1. installs qemu-system-arm if it is missing (apt-get);
-# 2. runs the host tests of the board-independent glue (driver wiring with
-#    embedded-hal-mock, the simulated LSM303AGR under the real driver);
+# 2. checks formatting and clippy, and runs the host tests of the board-independent
+#    glue (driver wiring with embedded-hal-mock, the simulated LSM303AGR under the real
+#    driver);
 # 3. builds every board binary (thumbv7em-none-eabihf) and the Cortex-M0 demo
 #    (thumbv6m-none-eabi);
 # 4. Cortex-M4F under QEMU mps2-an386: first boot trains (accuracy >= 0.9), second boot
 #    resumes the model from the flash file, a power cut in the middle of saving another
 #    model leaves the first one loadable, and --verify matches the host bit for bit;
-# 5. Cortex-M0 under QEMU microbit: the same first and second boot, and --verify.
+# 5. Cortex-M0 under QEMU microbit: the same first and second boot, and --verify;
+# 6. on both, a HardFault ends the run with a non-zero exit code (4).
 # Every QEMU run is wrapped in `timeout` (QEMU_TIMEOUT seconds, default 240) and its
 # guest-error log is checked (a stack overflow on these machines shows up as an invalid
 # write, not as a fault). Ends with "N passed, N failed"; exits non-zero on any failure.
@@ -48,6 +50,15 @@ out=target/ci
 rm -rf "$out"
 mkdir -p "$out"
 host=$(rustc -vV | sed -n 's/^host: //p')
+
+echo "== lint"
+if cargo fmt --check >"$out/fmt.txt" 2>&1; then ok "cargo fmt --check"; else bad "cargo fmt --check (see $out/fmt.txt)"; fi
+if cargo clippy --release -- -D warnings >"$out/clippy.txt" 2>&1 &&
+    cargo clippy -p nn-fw-app --all-targets --target "$host" -- -D warnings >>"$out/clippy.txt" 2>&1; then
+    ok "cargo clippy -D warnings (thumbv7em-none-eabihf, and the host tests)"
+else
+    bad "cargo clippy (see $out/clippy.txt)"
+fi
 
 echo "== host tests ($host)"
 cargo test -p nn-fw-app --target "$host" >"$out/host-tests.txt" 2>&1
@@ -146,6 +157,8 @@ for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do
     if run "$core-verify" "$target" 0 --verify; then
         check_params "$core-verify"
     fi
+    # The failure path: an undefined instruction must end the run with exit code 4.
+    run "$core-hardfault" "$target" 4 --fault
 done
 m4=$(field m4f-boot1 model_crc)
 m0=$(field m0-boot1 model_crc)

@@ -133,7 +133,7 @@ fn main() -> ! {
                 info!("A+B: back to collecting ({} examples kept)", buffer.len());
                 mode = Mode::Collect;
                 recorded = 0;
-                show(&TRAINING);
+                show(&collect_image(Gesture::Still, buffer.count(Gesture::Still)));
             }
             (Mode::Predict, _) => match net.as_ref().map(|n| sensor::predict(n, &features)) {
                 Some(Ok((g, p))) => {

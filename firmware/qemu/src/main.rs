@@ -80,6 +80,7 @@ struct Options<'a> {
     retrain: bool,
     verify: bool,
     calibrate: bool,
+    fault: bool,
     seed: Option<u32>,
     cut_after: Option<u32>,
 }
@@ -92,6 +93,7 @@ impl<'a> Options<'a> {
             retrain: false,
             verify: false,
             calibrate: false,
+            fault: false,
             seed: None,
             cut_after: None,
         };
@@ -106,6 +108,7 @@ impl<'a> Options<'a> {
                 None if arg == "--retrain" => o.retrain = true,
                 None if arg == "--verify" => o.verify = true,
                 None if arg == "--calibrate" => o.calibrate = true,
+                None if arg == "--fault" => o.fault = true,
                 None if arg.is_empty() => {}
                 _ => return Err(Fail::Args("unknown option (see firmware/README.md)")),
             }
@@ -134,6 +137,10 @@ fn session() -> Result<i32, Fail> {
     );
     if opts.calibrate {
         calibrate();
+    }
+    if opts.fault {
+        // Proves the failure path: an undefined instruction ends in HardFault, exit 4.
+        cortex_m::asm::udf();
     }
 
     // The accelerometer: a simulated LSM303AGR behind the real driver.
