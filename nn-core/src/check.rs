@@ -303,11 +303,22 @@ fn solve(a: &mut [f32], b: &mut [f32], n: usize) -> Result<(), Error> {
 }
 
 /// The smallest and largest eigenvalue of the symmetric `n × n` matrix `a` (row-major,
-/// destroyed), by cyclic Jacobi rotations.
+/// destroyed), by cyclic Jacobi rotations. The matrix is first scaled by its largest
+/// entry, so the stopping rule (off-diagonal mass below ε² of the total) holds at every
+/// magnitude, tiny or huge.
 pub fn eigen_range(a: &mut [f32], n: usize) -> Result<(f32, f32), Error> {
     if n == 0 || a.len() != n.checked_mul(n).ok_or(Error::Shape)? {
         return Err(Error::Shape);
     }
+    let scale = a.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    if !scale.is_finite() {
+        return Err(Error::NonFinite);
+    }
+    if scale == 0.0 {
+        return Ok((0.0, 0.0));
+    }
+    a.iter_mut().for_each(|v| *v /= scale);
+    let total: f32 = a.iter().map(|v| v * v).sum();
     for _sweep in 0..64 {
         let mut off = 0.0f32;
         for i in 0..n {
@@ -315,7 +326,7 @@ pub fn eigen_range(a: &mut [f32], n: usize) -> Result<(f32, f32), Error> {
                 off += a[i * n + j] * a[i * n + j];
             }
         }
-        if off <= f32::MIN_POSITIVE {
+        if off <= f32::EPSILON * f32::EPSILON * total {
             break;
         }
         for p in 0..n {
@@ -341,7 +352,7 @@ pub fn eigen_range(a: &mut [f32], n: usize) -> Result<(f32, f32), Error> {
             }
         }
     }
-    let diag = (0..n).map(|i| a[i * n + i]);
+    let diag = (0..n).map(|i| a[i * n + i] * scale);
     let lo = diag.clone().fold(f32::INFINITY, f32::min);
     let hi = diag.fold(f32::NEG_INFINITY, f32::max);
     if lo.is_finite() && hi.is_finite() {

@@ -45,8 +45,12 @@ impl Dataset for Samples<'_> {
         self.inputs.len() / self.input_width
     }
     fn sample(&self, index: usize) -> Option<(&[f32], &[f32])> {
-        let x = self.inputs.get(index * self.input_width..(index + 1) * self.input_width)?;
-        let t = self.targets.get(index * self.target_width..(index + 1) * self.target_width)?;
+        let row = |width: usize| {
+            let start = index.checked_mul(width)?;
+            Some(start..start.checked_add(width)?)
+        };
+        let x = self.inputs.get(row(self.input_width)?)?;
+        let t = self.targets.get(row(self.target_width)?)?;
         Some((x, t))
     }
 }

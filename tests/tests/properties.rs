@@ -1083,7 +1083,6 @@ proptest! {
     /// `check::eigen_range` is right at any scale: the eigenvalues of 2^k·A are 2^k times
     /// those of A, for k from −90 to 90 (entries from about 1e-27 to 1e27).
     #[test]
-    #[ignore = "nn-core finding 2: eigen_range stops before rotating when the entries are below ~1e-19"]
     fn eigen_range_is_right_at_any_scale((n, a) in arb_symmetric(), exponent in -90i32..=90) {
         check_eigen_range_scales(n, a, exponent)?;
     }
@@ -1100,7 +1099,6 @@ proptest! {
 /// [[1, 2], [2, 1]]·1e-20 has eigenvalues −1e-20 and 3e-20, but `eigen_range` returns
 /// the diagonal (1e-20, 1e-20), calling an indefinite matrix positive definite.
 #[test]
-#[ignore = "nn-core finding 2: eigen_range stops before rotating when the entries are below ~1e-19"]
 fn eigen_range_of_a_tiny_indefinite_matrix() {
     let mut a = [1e-20f32, 2e-20, 2e-20, 1e-20];
     let (lo, hi) = check::eigen_range(&mut a, 2).unwrap();
@@ -1113,7 +1111,6 @@ fn eigen_range_of_a_tiny_indefinite_matrix() {
 /// instead an index whose products wrap panics in debug builds and returns sample 0 in
 /// release builds (on a 32-bit device the Trainer's u32 batch index 2³¹ already wraps).
 #[test]
-#[ignore = "nn-core finding 3: Samples::sample overflows index·width (panic in debug, wrong sample in release)"]
 fn an_out_of_range_sample_index_is_none() {
     use nn_core::data::Dataset;
     let inputs = [1.0f32, 2.0, 3.0, 4.0];
