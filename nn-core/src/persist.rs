@@ -445,6 +445,25 @@ mod tests {
     }
 
     #[test]
+    fn max_record_len_is_exact() {
+        let max = ModelStore::<TestFlash>::max_record_len();
+        let mut store = ModelStore::new(TestFlash::new(), 0..SIZE as u32).unwrap();
+        let big = [0x5Au8; PAGE];
+        assert_eq!(store.save(&big[..max + 1]), Err(PersistError::RecordTooBig));
+        store.save(&big[..max]).unwrap();
+        store.save(&big[..max - 1]).unwrap();
+        let (mut scratch, mut out) = ([0u8; PAGE], [0u8; PAGE]);
+        let got = store.load_latest(&mut scratch, &mut out, |r| r.len() == max).unwrap();
+        assert_eq!(got.map(<[u8]>::len), Some(max));
+        // Buffers shorter than a record are reported, not overrun.
+        let mut small = [0u8; 16];
+        let err = store.load_latest(&mut small, &mut out, |_| true).err();
+        assert!(matches!(err, Some(PersistError::BufferTooSmall { .. })), "{err:?}");
+        let err = store.load_latest(&mut scratch, &mut small, |_| true).err();
+        assert!(matches!(err, Some(PersistError::BufferTooSmall { needed }) if needed == max), "{err:?}");
+    }
+
+    #[test]
     fn power_cut_at_every_point_of_a_save_keeps_a_good_model() {
         // Saves 1..=k before the cut, so cuts land on fresh pages, full pages and wraps.
         for before in 1..=6u8 {
