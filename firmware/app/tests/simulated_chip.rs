@@ -69,3 +69,34 @@ fn normal_mode_at_8g_encodes_10_bits() {
         assert!((mg - i32::from(expected[axis])).abs() <= 8, "axis {axis}: {mg} vs {:?}", expected);
     }
 }
+
+#[test]
+fn session_through_the_driver_trains_the_reference_model() {
+    // What the QEMU firmware does, on the host: windows through the simulated chip and
+    // the real driver, then nn-core's recipe. It must give the host reference's bits.
+    use nn_core::sensor::{Demo, ExampleBuffer, GestureNet, DEMO_BUFFER};
+    use nn_core::{Model, Network};
+
+    let demo = Demo::DEFAULT;
+    let chip = RefCell::new(SimLsm303agr::new(GestureSim::new(demo.data_seed)));
+    let mut accel = Accelerometer::new(SimBus(&chip), &mut NoDelay).unwrap();
+    let mut read = |g: Gesture| {
+        chip.borrow_mut().start_window(g);
+        accel.read_window(&mut NoDelay)
+    };
+    let mut buffer = ExampleBuffer::<DEMO_BUFFER>::new();
+    demo.collect(&mut buffer, &mut read).unwrap();
+    let mut net = demo.recipe.initial_net();
+    nn_core::sensor::train(&mut net, &buffer, &demo.recipe, |_, _| {}).unwrap();
+    let score = demo.evaluate(&net, &mut read).unwrap();
+
+    let (reference, reference_score) = demo.reference().unwrap();
+    let bits = |n: &GestureNet| {
+        let mut p = [0.0f32; <GestureNet as Network>::PARAMS];
+        n.copy_params_to(&mut p).unwrap();
+        p.map(f32::to_bits)
+    };
+    assert_eq!(bits(&net), bits(&reference));
+    assert_eq!(score, reference_score);
+    assert!(score.accuracy() >= 0.9, "accuracy {}", score.accuracy());
+}
