@@ -194,8 +194,8 @@ fn parse(path: &Path, text: &str, model: &ModelFile, want: Targets) -> Result<Da
         let row = data.len() + 1;
         for (k, cell) in record.iter().enumerate() {
             let value = parse_f32(cell).map_err(|why| {
-                let why = if cell.trim().is_empty() { "the cell is empty".to_string() } else { why };
-                at(cell_at(k), format!("{why}; expected a number in column \"{}\" (data row {row})", names[k]))
+                let why = if cell.trim().is_empty() { "the cell is empty; expected a number".to_string() } else { why };
+                at(cell_at(k), format!("{why} (column \"{}\", data row {row})", names[k]))
             })?;
             if k < n_in {
                 data.inputs.push(value);
@@ -380,7 +380,8 @@ mod tests {
         let m = xor();
         let t = Targets::For(Loss::Mse);
         let e = load("x1,x2,y\n0,0,0\n0, abc,1\n", &m, t).unwrap_err();
-        assert!(e.starts_with("d.csv:3:3: \"abc\" is not a number; expected a number in column \"x2\""), "{e}");
+        assert!(e.starts_with("d.csv:3:3: \"abc\" is not a number; expected a decimal number"), "{e}");
+        assert!(e.ends_with("(column \"x2\", data row 2)"), "{e}");
         let e = load("x1,x2,y\n0,1e39,0\n", &m, t).unwrap_err();
         assert!(e.starts_with("d.csv:2:3: 1e39 does not fit in f32"), "{e}");
         let e = load("x1,x2,y\n0,inf,0\n", &m, t).unwrap_err();

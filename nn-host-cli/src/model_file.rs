@@ -377,7 +377,7 @@ impl Reader<'_> {
                     return Err(self.err(
                         row.pos,
                         &row_segs,
-                        format!("has {} weights, expected {n} ({why})", values.len()),
+                        format!("has {}, expected {n} ({why})", count(values.len(), "weight")),
                     ));
                 }
                 Some(_) => {}
@@ -397,10 +397,10 @@ impl Reader<'_> {
                 b_node.pos,
                 &b_segs,
                 format!(
-                    "has {} values, expected {} (one per neuron: weights has {} rows)",
-                    biases.len(),
+                    "has {}, expected {} (one per neuron: weights has {})",
+                    count(biases.len(), "value"),
                     rows.len(),
-                    rows.len()
+                    count(rows.len(), "row")
                 ),
             ));
         }
@@ -420,18 +420,28 @@ fn names() -> String {
 /// Parses a decimal number straight to the nearest `f32`; refuses what does not fit.
 pub fn parse_f32(text: &str) -> Result<f32, String> {
     let t = text.trim();
-    let v: f32 = t.parse().map_err(|_| format!("\"{t}\" is not a number"))?;
+    let v: f32 =
+        t.parse().map_err(|_| format!("\"{t}\" is not a number; expected a decimal number such as 0.5 or -1e-3"))?;
     if v.is_nan() {
-        return Err(format!("{t} is not a number (NaN); expected a finite number"));
+        return Err(format!("{t} is not a number; expected a finite number"));
     }
     if v.is_infinite() {
         let spelled_out = t.trim_start_matches(['+', '-']).to_ascii_lowercase();
         if spelled_out.starts_with("inf") {
             return Err(format!("{t} is not finite; expected a finite number"));
         }
-        return Err(format!("{t} does not fit in f32 (largest magnitude {:e})", f32::MAX));
+        return Err(format!("{t} does not fit in f32; expected a magnitude of at most {:e}", f32::MAX));
     }
     Ok(v)
+}
+
+/// `1 value`, `2 values`.
+pub fn count(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
 }
 
 /// `x` as JSON: the shortest text that reads back as the same `f32`.
@@ -492,7 +502,7 @@ mod tests {
         let e = load(&bad).unwrap_err();
         assert!(e.contains("layer 0 has 2 neurons"), "{e}");
         let bad = MAZUR.replace("[0.6, 0.6]", "[0.6]");
-        assert!(load(&bad).unwrap_err().contains("layers[1].biases: has 1 values, expected 2"));
+        assert!(load(&bad).unwrap_err().contains("layers[1].biases: has 1 value, expected 2"));
     }
 
     #[test]

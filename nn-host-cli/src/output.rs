@@ -129,9 +129,16 @@ fn trim_zeros(s: &str) -> String {
     }
 }
 
-/// A duration in seconds, for summaries.
+/// A duration for summaries: `0.41 s`, `3.2 ms`, `26 µs`.
 pub fn seconds(d: std::time::Duration) -> String {
-    format!("{} s", sig(d.as_secs_f64(), 3))
+    let s = d.as_secs_f64();
+    if s >= 1.0 {
+        format!("{} s", sig(s, 3))
+    } else if s >= 1e-3 {
+        format!("{} ms", sig(s * 1e3, 3))
+    } else {
+        format!("{} µs", sig(s * 1e6, 3))
+    }
 }
 
 #[cfg(test)]

@@ -173,7 +173,7 @@ fn export_rust_is_the_compile_time_network_with_the_same_bits() {
     // More than four layers has no compile-time type.
     let deep = format!(
         "{{\"format\": \"nn-model\", \"version\": 1, \"layers\": [{}]}}",
-        vec![r#"{"activation": "tanh", "weights": [[1]], "biases": [0]}"#; 5].join(", ")
+        [r#"{"activation": "tanh", "weights": [[1]], "biases": [0]}"#; 5].join(", ")
     );
     write(d.path(), "deep.json", deep);
     let out = nn()

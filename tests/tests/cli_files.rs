@@ -99,12 +99,12 @@ fn bad_model_files() {
     bad(
         &model(&MODEL.replace("[0.0, 0.1]", "[0.0]")),
         &args,
-        &["bad.json:2:76: layers[0].biases: has 1 values, expected 2"],
+        &["bad.json:2:76: layers[0].biases: has 1 value, expected 2"],
     );
     bad(
         &model(&MODEL.replace("0.3, 0.4", "0.3")),
         &args,
-        &["bad.json:2:53: layers[0].weights[1]: has 1 weights, expected 2"],
+        &["bad.json:2:53: layers[0].weights[1]: has 1 weight, expected 2"],
     );
     bad(
         &model(&MODEL.replace("0.3,", "\"x\",")),
@@ -188,10 +188,14 @@ fn bad_data_files() {
     run(
         data("x1,x2,y\n0,0,0\n0, abc,1\n"),
         &args,
-        &["bad.csv:3:3: \"abc\" is not a number; expected a number in column \"x2\" (data row 2)"],
+        &["bad.csv:3:3: \"abc\" is not a number; expected a decimal number such as 0.5 or -1e-3 (column \"x2\", data row 2)"],
     );
     run(data("x1,x2,y\n0,inf,0\n"), &args, &["bad.csv:2:3: inf is not finite"]);
-    run(data("x1,x2,y\n0,NaN,0\n"), &args, &["bad.csv:2:3: NaN is not a number (NaN)"]);
+    run(
+        data("x1,x2,y\n0,NaN,0\n"),
+        &args,
+        &["bad.csv:2:3: NaN is not a number; expected a finite number (column \"x2\", data row 1)"],
+    );
     run(data("x1,x2,y\n0,-4e38,0\n"), &args, &["bad.csv:2:3: -4e38 does not fit in f32"]);
     run(data("x1,x2,y\n0,,0\n"), &args, &["bad.csv:2:3: the cell is empty"]);
     run(data("x1,x2,y\n1,2,3\nx,1,1\n"), &args, &["bad.csv:3:1: \"x\" is not a number"]);
@@ -268,7 +272,7 @@ fn bad_options() {
     t("--epochs", "many", &["--epochs", "expected a whole number of epochs"]);
     t("--lr", "0", &["invalid value '0' for '--lr <RATE>': expected a positive number"]);
     t("--lr", "-1", &["--lr", "expected a positive number"]);
-    t("--lr", "nan", &["--lr", "not a number (NaN)"]);
+    t("--lr", "nan", &["--lr", "nan is not a number; expected a finite number"]);
     t("--lr", "inf", &["--lr", "not finite"]);
     t("--lr", "1e39", &["--lr", "does not fit in f32"]);
     t("--loss", "hinge", &["--loss", "unknown loss; expected one of mse, sse, half_sse, bce, softmax_ce"]);

@@ -7,6 +7,7 @@ use nn_core::train::evaluate;
 use nn_core::{Loss, Model};
 use serde::Serialize;
 
+use crate::cmd::train::samples_text;
 use crate::data_file::{DataFile, Targets};
 use crate::error::CliError;
 use crate::model_file::ModelFile;
@@ -62,7 +63,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         let text = serde_json::to_string(&report).map_err(|e| CliError::bad(e.to_string()))?;
         outln!(out, "{text}");
     } else {
-        outln!(out, "loss ({}, mean over {} samples): {}", args.loss.name(), data.len(), sig32(loss));
+        outln!(out, "loss ({}, mean over {}): {}", args.loss.name(), samples_text(data.len()), sig32(loss));
         if let Some(a) = accuracy {
             outln!(out, "accuracy: {a}");
         }

@@ -8,6 +8,7 @@ use nn_core::check::{agrees, gradient_check, Difference};
 use nn_core::{LayerSpec, Loss, Model};
 use serde::Serialize;
 
+use crate::cmd::train::samples_text;
 use crate::data_file::{DataFile, Targets};
 use crate::error::CliError;
 use crate::model_file::ModelFile;
@@ -167,11 +168,11 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     } else {
         outln!(
             out,
-            "gradient check of {} ({}) on {} ({} samples): mean {} loss {}",
+            "gradient check of {} ({}) on {} ({}): mean {} loss {}",
             args.model.display(),
             model.describe(),
             args.data.display(),
-            data.len(),
+            samples_text(data.len()),
             args.loss.name(),
             sig32(agreement.loss)
         );

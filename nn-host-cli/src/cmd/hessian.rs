@@ -12,6 +12,7 @@ use nn_core::train::{dataset_gradient, evaluate};
 use nn_core::{Loss, Mlp, Model};
 use serde::Serialize;
 
+use crate::cmd::train::samples_text;
 use crate::data_file::{DataFile, Targets};
 use crate::error::CliError;
 use crate::model_file::ModelFile;
@@ -152,12 +153,12 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     }
     outln!(
         out,
-        "Hessian of the mean {} loss of {} ({}) on {} ({} samples), by central differences of the backprop gradient (ε = {})",
+        "Hessian of the mean {} loss of {} ({}) on {} ({}), by central differences of the backprop gradient (ε = {})",
         args.loss.name(),
         args.model.display(),
         model.describe(),
         args.data.display(),
-        data.len(),
+        samples_text(data.len()),
         args.eps
     );
     outln!(out, "loss {}", sig32(f0));

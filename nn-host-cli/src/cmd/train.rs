@@ -163,7 +163,6 @@ pub fn fit(
     let mut history = History { initial_loss, epochs: Vec::new(), diverged: None, elapsed: Duration::ZERO };
     let started = Instant::now();
     for epoch in 1..=epochs {
-        let updates_before = trainer.updates();
         match trainer.epoch(&mut *net, data, &mut order, &mut scratch) {
             Ok(report) => {
                 let eval_loss = evaluate(&*net, data, config.loss, &mut scratch).map_err(internal)?;
@@ -190,7 +189,6 @@ pub fn fit(
                 if !now.is_finite() {
                     net.params_mut().copy_from_slice(&last_good);
                 }
-                let _ = updates_before;
                 history.diverged = Some(Divergence { epoch, updates: trainer.updates(), error });
                 break;
             }
@@ -334,7 +332,9 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         history.epochs.last().map_or(String::new(), |r| format!(" ({} during the last epoch)", sig32(r.loss)));
     outln!(
         out,
-        "done: {done} epochs, {updates} updates in {}; {} loss {} → {}{last_epoch}{}",
+        "done: {done} epoch{}, {updates} update{} in {}; {} loss {} → {}{last_epoch}{}",
+        if done == 1 { "" } else { "s" },
+        if updates == 1 { "" } else { "s" },
         output::seconds(history.elapsed),
         args.loss.name(),
         sig32(history.initial_loss),

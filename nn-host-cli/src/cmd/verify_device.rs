@@ -307,7 +307,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         let device = match parse(&stdout) {
             Ok(d) => d,
             Err(why) => {
-                let last = stderr.lines().chain(stdout.lines()).filter(|l| !l.trim().is_empty()).last().unwrap_or("");
+                let last = stderr.lines().chain(stdout.lines()).rev().find(|l| !l.trim().is_empty()).unwrap_or("");
                 return Err(CliError::Disagree(format!(
                     "{} ({}): the firmware's output breaks the --verify protocol: {why} (exit status {}; last line: {last})",
                     board.name,
