@@ -2,6 +2,8 @@
 //!
 //! - [`accel`]: the LSM303AGR accelerometer through the `lsm303agr` driver over any
 //!   `embedded-hal` 1.0 I2C bus: configuration and fixed-rate windows of samples.
+//! - [`learner`]: the micro:bit's interaction (buttons label windows, train when every
+//!   class has enough, then predict), as a state machine the host can test.
 //! - [`sim`]: a simulated LSM303AGR that answers the chip's registers on an I2C bus,
 //!   fed by [`nn_core::sensor::GestureSim`], so the real driver runs under QEMU.
 //!
@@ -11,4 +13,5 @@
 #![deny(unsafe_code)]
 
 pub mod accel;
+pub mod learner;
 pub mod sim;

@@ -15,7 +15,9 @@
 //!   (the buffer is kept, so more examples refine the next training).
 //! - Holding A and B while the board resets forgets the stored model.
 //!
-//! Logs go out over RTT with defmt (`probe-rs run` prints them).
+//! The decisions are `nn_fw_app::learner`'s, tested on the host with a simulated user
+//! (`app/tests/learner.rs`); this file wires the board to it. Logs go out over RTT with
+//! defmt (`probe-rs run` prints them).
 #![no_std]
 #![no_main]
 
@@ -34,8 +36,9 @@ use microbit::pac::{self, interrupt};
 use microbit::Board;
 use nn_core::codec;
 use nn_core::persist::ModelStore;
-use nn_core::sensor::{self, Example, ExampleBuffer, Gesture, GestureNet, Recipe, CLASSES};
+use nn_core::sensor::{Gesture, GestureNet, Recipe};
 use nn_fw_app::accel::Accelerometer;
+use nn_fw_app::learner::{Held, Learner, Mode, Outcome};
 use panic_probe as _;
 
 /// First byte of the model store: the last four 4 KiB pages of the 512 KiB flash,
@@ -43,22 +46,12 @@ use panic_probe as _;
 const STORAGE: usize = 0x0007_C000;
 /// Bytes of the model store.
 const STORAGE_LEN: usize = 16 * 1024;
-/// Examples kept in RAM.
-const BUFFER: usize = 120;
-/// At most this many examples per class (older ones of the class are replaced).
-const PER_CLASS_CAP: usize = BUFFER / CLASSES;
-/// Training starts once every class has this many examples.
-const PER_CLASS_MIN: usize = 15;
 /// Bytes of an encoded model record (and of the buffers that read one back).
 const RECORD: usize = 512;
 
-static DISPLAY: Mutex<RefCell<Option<Display<pac::TIMER1>>>> = Mutex::new(RefCell::new(None));
+type Store = ModelStore<Nvmc<pac::NVMC>>;
 
-#[derive(Clone, Copy, PartialEq, Eq, defmt::Format)]
-enum Mode {
-    Collect,
-    Predict,
-}
+static DISPLAY: Mutex<RefCell<Option<Display<pac::TIMER1>>>> = Mutex::new(RefCell::new(None));
 
 #[entry]
 fn main() -> ! {
@@ -81,24 +74,24 @@ fn main() -> ! {
         Err(e) => halt_with("model store", e),
     };
 
-    if pressed(&mut button_a) && pressed(&mut button_b) {
+    if held(&mut button_a, &mut button_b) == Held::Both {
         warn!("A+B held at reset: forgetting the stored model");
         show(&FORGET);
         if let Err(e) = store.erase_all() {
             error!("erase failed: {}", e);
         }
-        timer_delay(&mut timer, 1000);
+        embedded_hal::delay::DelayNs::delay_ms(&mut timer, 1000);
     }
 
-    let recipe = Recipe::DEFAULT;
-    let mut net = load(&mut store);
-    let mut mode = if net.is_some() { Mode::Predict } else { Mode::Collect };
-    info!("boot: {} ({})", mode, if net.is_some() { "model from flash" } else { "no model in flash" });
-    let mut buffer = ExampleBuffer::<BUFFER>::new();
-    let mut recorded = 0usize;
+    let stored = load(&mut store);
+    info!("boot: {}", if stored.is_some() { "model from flash, predicting" } else { "no model in flash, collecting" });
+    let mut learner = Learner::new(Recipe::DEFAULT, stored);
+    if learner.mode() == Mode::Collect {
+        show(&collect_image(Gesture::Still, 0));
+    }
 
     loop {
-        let held_before = buttons(&mut button_a, &mut button_b);
+        let before = held(&mut button_a, &mut button_b);
         let window = match accel.read_window(&mut timer) {
             Ok(w) => w,
             Err(e) => {
@@ -106,76 +99,56 @@ fn main() -> ! {
                 continue;
             }
         };
-        let held = buttons(&mut button_a, &mut button_b);
-        if held != held_before {
+        let buttons = held(&mut button_a, &mut button_b);
+        if buttons != before {
             continue; // a button changed mid-window: the label is unclear
         }
-        let features = sensor::features(&window);
-        match (mode, held) {
-            (Mode::Collect, Held::Both) => {}
-            (Mode::Collect, held) => {
-                let label = held.label();
-                buffer.push_capped(Example { features, label }, PER_CLASS_CAP);
-                recorded += 1;
-                let counts = Gesture::ALL.map(|g| buffer.count(g));
+        match learner.on_window(&window, buttons) {
+            Ok(Outcome::Collected { label, counts }) => {
                 info!("collect: {} (still {} shake {} tilt {})", label, counts[0], counts[1], counts[2]);
-                show(&collect_image(label, buffer.count(label)));
-                if recorded >= PER_CLASS_MIN && counts.iter().all(|&c| c >= PER_CLASS_MIN) {
-                    show(&TRAINING);
-                    net = train(&buffer, &recipe, &mut store);
-                    if net.is_some() {
-                        mode = Mode::Predict;
+                show(&collect_image(label, counts[label.index()]));
+            }
+            Ok(Outcome::ReadyToTrain { label, counts }) => {
+                info!("collect: {} (still {} shake {} tilt {}): training", label, counts[0], counts[1], counts[2]);
+                show(&TRAINING);
+                match learner.train() {
+                    Ok(report) => {
+                        info!("train: {} examples, loss {=f32}", learner.buffer().len(), report.loss);
+                        if let Some(net) = learner.net() {
+                            save(&mut store, net);
+                        }
                     }
-                    recorded = 0;
+                    Err(e) => error!("train: {}", e),
                 }
             }
-            (Mode::Predict, Held::Both) => {
-                info!("A+B: back to collecting ({} examples kept)", buffer.len());
-                mode = Mode::Collect;
-                recorded = 0;
-                show(&collect_image(Gesture::Still, buffer.count(Gesture::Still)));
+            Ok(Outcome::Predicted { gesture, probabilities: p }) => {
+                info!("predict: {} (p = {=f32} {=f32} {=f32})", gesture, p[0], p[1], p[2]);
+                show(&icon(gesture, 9));
             }
-            (Mode::Predict, _) => match net.as_ref().map(|n| sensor::predict(n, &features)) {
-                Some(Ok((g, p))) => {
-                    info!("predict: {} (p = {=f32} {=f32} {=f32})", g, p[0], p[1], p[2]);
-                    show(&icon(g, 9));
-                }
-                Some(Err(e)) => error!("predict: {}", e),
-                None => mode = Mode::Collect,
-            },
+            Ok(Outcome::BackToCollect) => {
+                info!("A+B: back to collecting ({} examples kept)", learner.buffer().len());
+                show(&collect_image(Gesture::Still, learner.buffer().count(Gesture::Still)));
+            }
+            Ok(Outcome::Ignored) => {}
+            Err(e) => error!("window: {}", e),
         }
     }
 }
 
-/// Trains a fresh network on `buffer` and saves it; `None` if training failed.
-fn train(
-    buffer: &ExampleBuffer<BUFFER>,
-    recipe: &Recipe,
-    store: &mut ModelStore<Nvmc<pac::NVMC>>,
-) -> Option<GestureNet> {
-    info!("train: {} examples, {} epochs", buffer.len(), recipe.epochs);
-    let mut net = recipe.initial_net();
-    let report = match sensor::train(&mut net, buffer, recipe, |_, _| {}) {
-        Ok(r) => r,
-        Err(e) => {
-            error!("train: {}", e);
-            return None;
-        }
-    };
-    info!("train: done, loss {=f32}", report.loss);
+/// Encodes `net` with nn-core's codec (CRC-32) and appends it to the store.
+fn save(store: &mut Store, net: &GestureNet) {
     let mut record = [0u8; RECORD];
-    match codec::encode(&net, &mut record) {
+    match codec::encode(net, &mut record) {
         Ok(len) => match store.save(&record[..len]) {
             Ok(()) => info!("persist: saved {} bytes", len),
             Err(e) => error!("persist: {}", e),
         },
         Err(e) => error!("encode: {}", e),
     }
-    Some(net)
 }
 
 /// The newest stored model that decodes to a [`GestureNet`].
-fn load(store: &mut ModelStore<Nvmc<pac::NVMC>>) -> Option<GestureNet> {
+fn load(store: &mut Store) -> Option<GestureNet> {
     let mut scratch = [0u8; RECORD];
     let mut record = [0u8; RECORD];
     let mut net = GestureNet::default();
@@ -198,39 +171,9 @@ fn storage() -> &'static mut [u8] {
     unsafe { core::slice::from_raw_parts_mut(STORAGE as *mut u8, STORAGE_LEN) }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Held {
-    None,
-    A,
-    B,
-    Both,
-}
-
-impl Held {
-    fn label(self) -> Gesture {
-        match self {
-            Held::A => Gesture::Shake,
-            Held::B => Gesture::Tilt,
-            Held::None | Held::Both => Gesture::Still,
-        }
-    }
-}
-
-fn pressed(button: &mut impl InputPin) -> bool {
-    button.is_low().unwrap_or(false)
-}
-
-fn buttons(a: &mut impl InputPin, b: &mut impl InputPin) -> Held {
-    match (pressed(a), pressed(b)) {
-        (false, false) => Held::None,
-        (true, false) => Held::A,
-        (false, true) => Held::B,
-        (true, true) => Held::Both,
-    }
-}
-
-fn timer_delay(timer: &mut Timer<pac::TIMER0>, ms: u32) {
-    embedded_hal::delay::DelayNs::delay_ms(timer, ms);
+/// The buttons as they are now (a button that cannot be read counts as released).
+fn held(a: &mut impl InputPin, b: &mut impl InputPin) -> Held {
+    Held::from_buttons(a.is_low().unwrap_or(false), b.is_low().unwrap_or(false))
 }
 
 const STILL: [[u8; 5]; 5] = [[0, 0, 0, 0, 0], [0, 1, 1, 1, 0], [0, 1, 0, 1, 0], [0, 1, 1, 1, 0], [0, 0, 0, 0, 0]];
