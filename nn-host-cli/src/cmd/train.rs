@@ -284,7 +284,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     };
     outln!(
         out,
-        "training {}: {} on {}: {}; {}, {} lr {}{}, {batch}, {} epochs{}{}",
+        "training {}: {} on {}: {}; {}, {} lr {}{}, {batch}, {}{}{}",
         args.model.display(),
         model.describe(),
         args.data.display(),
@@ -296,7 +296,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
             Schedule::Constant => String::new(),
             s => format!(" ({})", options::schedule_text(s)),
         },
-        args.epochs,
+        model_file::count(args.epochs as usize, "epoch"),
         if args.no_shuffle { ", in file order" } else { ", shuffled" },
         if args.freeze_biases { ", biases frozen" } else { "" },
     );
@@ -346,10 +346,10 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     }
     if let Some(d) = history.diverged {
         return Err(CliError::Diverged(format!(
-            "training diverged in epoch {} after {} updates ({}); the last good parameters (loss {}) are in {}; \
+            "training diverged in epoch {} after {} ({}); the last good parameters (loss {}) are in {}; \
              try a smaller --lr or a --clip-norm",
             d.epoch,
-            d.updates,
+            model_file::count(d.updates as usize, "update"),
             d.error,
             sig32(final_loss),
             args.out.display()
