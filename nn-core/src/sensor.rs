@@ -31,7 +31,8 @@ pub const WINDOW: usize = 32;
 pub const FEATURES: usize = 6;
 /// Number of gesture classes.
 pub const CLASSES: usize = 3;
-/// Largest magnitude a sample may have, in milli-g: the ±4 g range of the LSM303AGR.
+/// Largest sample, in milli-g, of the LSM303AGR at ±4 g and 12 bits (2 mg per digit);
+/// the smallest is `-FULL_SCALE_MG - 2` (−4096).
 pub const FULL_SCALE_MG: i16 = 4094;
 
 /// One accelerometer reading: x, y, z in milli-g.
