@@ -117,6 +117,18 @@ check_accuracy() {
     fi
 }
 
+# The painted stack must not have been used to its last word (the M0 has 16 KiB of RAM).
+check_stack() {
+    local peak size
+    peak=$(field "$1" peak_stack)
+    size=$(field "$1" stack_size)
+    if [ -n "$peak" ] && [ -n "$size" ] && [ "$peak" -lt "$size" ]; then
+        ok "$1 peak stack $peak of $size bytes"
+    else
+        bad "$1 peak stack '$peak' of '$size' bytes"
+    fi
+}
+
 check_field() {
     local got
     got=$(field "$1" "$2")
@@ -138,6 +150,7 @@ for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do
     if run "$core-boot1" "$target" 0 --fresh; then
         check_accuracy "$core-boot1"
         check_field "$core-boot1" source trained
+        check_stack "$core-boot1"
     fi
     crc=$(field "$core-boot1" model_crc)
     if run "$core-boot2" "$target" 0; then
