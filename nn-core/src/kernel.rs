@@ -6,8 +6,65 @@
 //! then the deltas `∂L/∂z` of every layer (same layout), then the output layer's
 //! pre-activations `z` (for the losses computed from `z`).
 
-use crate::math::{all_finite, dot};
-use crate::{Error, Loss, Model, ModelMut};
+use crate::math::{all_finite, dot, sigmoid_in_place, FiniteCheck};
+use crate::{Activation, Error, Loss, Model, ModelMut};
+
+/// Runs `$body` for `$l` in `0..$depth`, with the first four iterations written out
+/// under `if` guards. For a compile-time network (a tuple of at most four layers) the
+/// depth is a constant, the guards fold away and every layer's shapes become constants
+/// in its copy of the body, so its loops are unrolled and vectorised for that shape;
+/// a runtime-shaped network takes the same path with run-time shapes.
+macro_rules! for_each_layer_index {
+    ($depth:expr, |$l:ident| $body:block) => {{
+        let depth: usize = $depth;
+        if depth > 0 {
+            let $l = 0usize;
+            $body
+        }
+        if depth > 1 {
+            let $l = 1usize;
+            $body
+        }
+        if depth > 2 {
+            let $l = 2usize;
+            $body
+        }
+        if depth > 3 {
+            let $l = 3usize;
+            $body
+        }
+        for $l in 4..depth {
+            $body
+        }
+    }};
+}
+
+/// Same as [`for_each_layer_index`], from the last layer down to layer `$stop`.
+macro_rules! for_each_layer_index_rev {
+    ($depth:expr, $stop:expr, |$l:ident| $body:block) => {{
+        let depth: usize = $depth;
+        let stop: usize = $stop;
+        for $l in (stop.max(4)..depth).rev() {
+            $body
+        }
+        if depth > 3 && stop <= 3 {
+            let $l = 3usize;
+            $body
+        }
+        if depth > 2 && stop <= 2 {
+            let $l = 2usize;
+            $body
+        }
+        if depth > 1 && stop <= 1 {
+            let $l = 1usize;
+            $body
+        }
+        if depth > 0 && stop == 0 {
+            let $l = 0usize;
+            $body
+        }
+    }};
+}
 
 /// Scratch floats [`forward`], [`gradient`] and [`sgd_step`] need for `model`.
 pub fn scratch_len<M: Model + ?Sized>(model: &M) -> usize {
@@ -41,20 +98,30 @@ fn check_model<M: Model + ?Sized>(model: &M) -> Result<usize, Error> {
     Ok(total)
 }
 
+/// Keeps the compiler from vectorising a loop over a matrix's rows *across* rows (which,
+/// for a row-major matrix, means gathering strided elements): a loop holding a fence is
+/// not vectorised, so the work within each row, contiguous, is vectorised instead. A
+/// single-thread fence emits no instruction; it only orders the row's memory accesses.
+#[inline(always)]
+fn along_the_row() {
+    core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::SeqCst);
+}
+
 /// `out = W·x + b` for one dense layer (`W` row-major, one row per output).
-#[inline]
+#[inline(always)]
 pub fn dense_forward(weights: &[f32], biases: &[f32], input: &[f32], out: &mut [f32]) {
     if input.is_empty() {
         return;
     }
     for ((row, &b), o) in weights.chunks_exact(input.len()).zip(biases).zip(out.iter_mut()) {
         *o = dot(row, input) + b;
+        along_the_row();
     }
 }
 
 /// `out = Wᵀ·delta`, summed over the rows of `W` in order (so a vector path over `out`
 /// reproduces it exactly).
-#[inline]
+#[inline(always)]
 pub fn transpose_product(weights: &[f32], delta: &[f32], out: &mut [f32]) {
     if out.is_empty() {
         return;
@@ -68,7 +135,7 @@ pub fn transpose_product(weights: &[f32], delta: &[f32], out: &mut [f32]) {
 }
 
 /// `G += delta ⊗ x`, `g_b += delta`: one sample's gradient added to a layer's.
-#[inline]
+#[inline(always)]
 pub fn accumulate_outer(grad_w: &mut [f32], grad_b: &mut [f32], delta: &[f32], input: &[f32]) {
     if input.is_empty() {
         return;
@@ -83,18 +150,44 @@ pub fn accumulate_outer(grad_w: &mut [f32], grad_b: &mut [f32], delta: &[f32], i
 
 /// `W −= lr·(delta ⊗ x)`, `b −= lr·delta`: the plain SGD update of one layer, with the
 /// same rounding as accumulating the gradient and then applying [`crate::Optimizer::Sgd`].
-#[inline]
-pub fn sgd_outer(weights: &mut [f32], biases: &mut [f32], delta: &[f32], input: &[f32], lr: f32, biases_too: bool) {
+/// Returns whether every parameter it wrote is finite (the check is folded into the
+/// update loop, so it costs no second pass over the parameters).
+#[inline(always)]
+pub fn sgd_outer(
+    weights: &mut [f32],
+    biases: &mut [f32],
+    delta: &[f32],
+    input: &[f32],
+    lr: f32,
+    biases_too: bool,
+) -> bool {
     if input.is_empty() {
-        return;
+        return true;
     }
+    let mut check = FiniteCheck::new();
     for ((row, b), &d) in weights.chunks_exact_mut(input.len()).zip(biases.iter_mut()).zip(delta) {
         for (w, &x) in row.iter_mut().zip(input) {
-            *w -= lr * (d * x);
+            let new = *w - lr * (d * x);
+            check.note(new);
+            *w = new;
         }
         if biases_too {
-            *b -= lr * d;
+            let new = *b - lr * d;
+            check.note(new);
+            *b = new;
         }
+        along_the_row();
+    }
+    check.ok()
+}
+
+/// Applies a layer's activation in place; the sigmoid goes through
+/// [`sigmoid_in_place`] (the same bits as [`Activation::forward`], vectorised on the host).
+#[inline]
+fn activate(activation: Activation, values: &mut [f32]) {
+    match activation {
+        Activation::Sigmoid => sigmoid_in_place(values),
+        other => other.forward(values),
     }
 }
 
@@ -112,7 +205,7 @@ fn run_forward<M: Model + ?Sized>(model: &M, input: &[f32], scratch: &mut [f32])
     let zout = &mut rest[widths..needed - widths];
     let last = model.depth() - 1;
     let mut start = 0;
-    for l in 0..=last {
+    for_each_layer_index!(model.depth(), |l| {
         let spec = model.spec(l);
         let (below, here) = acts.split_at_mut(start);
         let out = &mut here[..spec.outputs];
@@ -121,9 +214,9 @@ fn run_forward<M: Model + ?Sized>(model: &M, input: &[f32], scratch: &mut [f32])
         if l == last {
             zout.copy_from_slice(out);
         }
-        spec.activation.forward(out);
+        activate(spec.activation, out);
         start += spec.outputs;
-    }
+    });
     Ok(widths)
 }
 
@@ -169,6 +262,8 @@ fn check_loss<M: Model + ?Sized>(model: &M, target: &[f32], loss: Loss) -> Resul
     Ok(())
 }
 
+// The unrolled layer loop leaves the last `end = start` unread.
+#[allow(unused_assignments)]
 /// Forward and backward pass: leaves every layer's outputs and deltas in `scratch` and
 /// returns the sample's loss. Fails with [`Error::NonFinite`] if the loss or any delta is
 /// not finite.
@@ -192,7 +287,7 @@ fn backprop<M: Model + ?Sized>(
     let last = model.depth() - 1;
     loss.delta(model.output_activation(), &acts[widths - n..], target, &mut deltas[widths - n..]);
     let mut end = widths;
-    for l in (1..=last).rev() {
+    for_each_layer_index_rev!(last + 1, 1, |l| {
         let spec = model.spec(l);
         let start = end - spec.outputs;
         let (below, here) = deltas.split_at_mut(start);
@@ -200,7 +295,7 @@ fn backprop<M: Model + ?Sized>(
         transpose_product(model.weights(l), &here[..spec.outputs], prev);
         model.spec(l - 1).activation.backward(&acts[start - spec.inputs..start], prev);
         end = start;
-    }
+    });
     if !all_finite(deltas) {
         return Err(Error::NonFinite);
     }
@@ -217,12 +312,12 @@ fn for_each_layer<M: Model + ?Sized>(
 ) {
     let (acts, deltas) = scratch.split_at(widths);
     let mut start = 0;
-    for l in 0..model.depth() {
+    for_each_layer_index!(model.depth(), |l| {
         let spec = model.spec(l);
         let x = if l == 0 { input } else { &acts[start - spec.inputs..start] };
         f(l, x, &deltas[start..start + spec.outputs]);
         start += spec.outputs;
-    }
+    });
 }
 
 /// One sample's forward and backward pass: adds `∂L/∂θ` to `grads` (the flat parameter
@@ -284,17 +379,194 @@ pub fn sgd_step<M: ModelMut + ?Sized>(
     let (acts, deltas) = scratch.split_at(widths);
     let mut start = 0;
     let mut finite = true;
-    for l in 0..model.depth() {
+    for_each_layer_index!(model.depth(), |l| {
         let spec = model.spec(l);
         let x = if l == 0 { input } else { &acts[start - spec.inputs..start] };
         let delta = &deltas[start..start + spec.outputs];
         let (w, b) = model.layer_mut(l);
-        sgd_outer(w, b, delta, x, lr, update_biases);
-        finite &= all_finite(model.weights(l)) && all_finite(model.biases(l));
+        finite &= sgd_outer(w, b, delta, x, lr, update_biases);
         start += spec.outputs;
-    }
+    });
     if !finite {
         return Err(Error::NonFinite);
     }
     Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use crate::activation::{Identity, Sigmoid, Tanh};
+    use crate::init::{Init, Rng};
+    use crate::math::tests::{random_values, same};
+    use crate::{Dense, LayerSpec, Mlp, Network};
+    use std::vec::Vec;
+
+    fn all_same(a: &[f32], b: &[f32]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).all(|(&x, &y)| same(x, y))
+    }
+
+    /// Shapes with every tail length of the 8-lane dot and the 4-wide vector loops.
+    const SHAPES: [(usize, usize); 12] =
+        [(1, 1), (2, 4), (3, 5), (4, 1), (7, 3), (8, 16), (9, 2), (15, 7), (16, 32), (17, 9), (33, 8), (70, 3)];
+
+    #[test]
+    fn dense_forward_is_a_dot_per_row() {
+        let mut rng = Rng::new(5);
+        for (trial, &(n_in, n_out)) in SHAPES.iter().cycle().take(48).enumerate() {
+            let specials = trial % 3 == 2;
+            let w = random_values(&mut rng, n_in * n_out, specials);
+            let b = random_values(&mut rng, n_out, specials);
+            let x = random_values(&mut rng, n_in, specials);
+            let mut out = std::vec![0.0; n_out];
+            dense_forward(&w, &b, &x, &mut out);
+            let expect: Vec<f32> = (0..n_out).map(|j| dot(&w[j * n_in..(j + 1) * n_in], &x) + b[j]).collect();
+            assert!(all_same(&out, &expect), "{n_in}x{n_out}");
+        }
+    }
+
+    #[test]
+    fn transpose_product_sums_rows_in_order() {
+        let mut rng = Rng::new(6);
+        for (trial, &(n_in, n_out)) in SHAPES.iter().cycle().take(48).enumerate() {
+            let specials = trial % 3 == 2;
+            let w = random_values(&mut rng, n_in * n_out, specials);
+            let d = random_values(&mut rng, n_out, specials);
+            let mut out = random_values(&mut rng, n_in, false);
+            transpose_product(&w, &d, &mut out);
+            let expect: Vec<f32> = (0..n_in)
+                .map(|i| {
+                    let mut s = -0.0f32;
+                    for j in 0..n_out {
+                        s += w[j * n_in + i] * d[j];
+                    }
+                    s
+                })
+                .collect();
+            assert!(all_same(&out, &expect), "{n_in}x{n_out}");
+        }
+    }
+
+    #[test]
+    fn updates_are_elementwise_and_report_non_finite_results() {
+        let mut rng = Rng::new(7);
+        for (trial, &(n_in, n_out)) in SHAPES.iter().cycle().take(48).enumerate() {
+            let specials = trial % 3 == 2;
+            let w0 = random_values(&mut rng, n_in * n_out, specials);
+            let b0 = random_values(&mut rng, n_out, specials);
+            let d = random_values(&mut rng, n_out, specials);
+            let x = random_values(&mut rng, n_in, specials);
+            let lr = 0.37;
+            for biases_too in [true, false] {
+                let (mut w, mut b) = (w0.clone(), b0.clone());
+                let finite = sgd_outer(&mut w, &mut b, &d, &x, lr, biases_too);
+                let ew: Vec<f32> = (0..n_in * n_out).map(|k| w0[k] - lr * (d[k / n_in] * x[k % n_in])).collect();
+                let eb: Vec<f32> = (0..n_out).map(|j| if biases_too { b0[j] - lr * d[j] } else { b0[j] }).collect();
+                assert!(all_same(&w, &ew) && all_same(&b, &eb), "{n_in}x{n_out}");
+                let expect_finite =
+                    ew.iter().all(|v| v.is_finite()) && (!biases_too || eb.iter().all(|v| v.is_finite()));
+                assert_eq!(finite, expect_finite, "{n_in}x{n_out} biases {biases_too}");
+            }
+            let (mut gw, mut gb) = (w0.clone(), b0.clone());
+            accumulate_outer(&mut gw, &mut gb, &d, &x);
+            let ew: Vec<f32> = (0..n_in * n_out).map(|k| w0[k] + d[k / n_in] * x[k % n_in]).collect();
+            let eb: Vec<f32> = (0..n_out).map(|j| b0[j] + d[j]).collect();
+            assert!(all_same(&gw, &ew) && all_same(&gb, &eb));
+        }
+        // An overflow in a single weight is caught wherever it is.
+        for at in 0..40 {
+            let mut w = std::vec![1.0f32; 40];
+            w[at] = f32::MAX;
+            let mut b = [0.0f32];
+            assert!(!sgd_outer(&mut w, &mut b, &[-1.0], &[f32::MAX; 40], 1.0, true));
+        }
+    }
+
+    /// Layer by layer with the slice kernels: the reference for any depth.
+    fn reference_step(specs: &[LayerSpec], params: &mut [f32], x: &[f32], t: &[f32], lr: f32) -> f32 {
+        let mut acts: Vec<Vec<f32>> = std::vec![x.to_vec()];
+        let mut offsets = Vec::new();
+        let mut off = 0;
+        for s in specs {
+            let (w, rest) = params[off..].split_at(s.inputs * s.outputs);
+            let mut out = std::vec![0.0; s.outputs];
+            dense_forward(w, &rest[..s.outputs], acts.last().unwrap(), &mut out);
+            s.activation.forward(&mut out);
+            acts.push(out);
+            offsets.push(off);
+            off += s.params();
+        }
+        let o = acts.last().unwrap();
+        let value = Loss::HalfSse.value(o, o, t);
+        let mut delta = std::vec![0.0; o.len()];
+        Loss::HalfSse.delta(specs[specs.len() - 1].activation, o, t, &mut delta);
+        let mut deltas = std::vec![Vec::new(); specs.len()];
+        for l in (0..specs.len()).rev() {
+            deltas[l] = delta.clone();
+            if l > 0 {
+                let s = specs[l];
+                let mut prev = std::vec![0.0; s.inputs];
+                transpose_product(&params[offsets[l]..offsets[l] + s.inputs * s.outputs], &delta, &mut prev);
+                specs[l - 1].activation.backward(&acts[l], &mut prev);
+                delta = prev;
+            }
+        }
+        for (l, s) in specs.iter().enumerate() {
+            let (w, rest) = params[offsets[l]..].split_at_mut(s.inputs * s.outputs);
+            sgd_outer(w, &mut rest[..s.outputs], &deltas[l], &acts[l], lr, true);
+        }
+        value
+    }
+
+    #[test]
+    fn compile_time_and_runtime_networks_step_alike() {
+        type Net = (Dense<5, 9, Sigmoid>, Dense<9, 16, Tanh>, Dense<16, 3, Sigmoid>);
+        let mut net = Net::default();
+        Init::Uniform { limit: 0.8 }.apply(&mut net, &mut Rng::new(3));
+        let mut flat = std::vec![0.0; Net::PARAMS];
+        net.copy_params_to(&mut flat).unwrap();
+        let specs = [net.spec(0), net.spec(1), net.spec(2)];
+        let mut mlp = Mlp::new(specs, flat.clone()).unwrap();
+        let mut rng = Rng::new(4);
+        let mut scratch = [0.0; Net::SCRATCH];
+        let mut scratch2 = std::vec![0.0; Net::SCRATCH];
+        for _ in 0..50 {
+            let x = random_values(&mut rng, 5, false);
+            let t: Vec<f32> = (0..3).map(|_| rng.uniform()).collect();
+            let a = sgd_step(&mut net, &x, &t, Loss::HalfSse, 0.3, true, &mut scratch).unwrap();
+            let b = sgd_step(&mut mlp, &x, &t, Loss::HalfSse, 0.3, true, &mut scratch2).unwrap();
+            let c = reference_step(&specs, &mut flat, &x, &t, 0.3);
+            assert!(same(a, b) && same(a, c));
+            let mut now = std::vec![0.0; Net::PARAMS];
+            net.copy_params_to(&mut now).unwrap();
+            assert!(all_same(&now, mlp.params()) && all_same(&now, &flat));
+        }
+    }
+
+    #[test]
+    fn deep_runtime_networks_take_the_loop_past_four_layers() {
+        let act = [Activation::Sigmoid, Activation::Tanh, Activation::Relu, Activation::Identity];
+        let specs: Vec<LayerSpec> = (0..7).map(|l| LayerSpec::new(3 + l % 3, 3 + (l + 1) % 3, act[l % 4])).collect();
+        let specs: Vec<LayerSpec> = specs
+            .iter()
+            .enumerate()
+            .map(|(l, s)| if l == 6 { LayerSpec::new(s.inputs, 2, Activation::Sigmoid) } else { *s })
+            .collect();
+        let count: usize = specs.iter().map(LayerSpec::params).sum();
+        let mut rng = Rng::new(8);
+        let params: Vec<f32> = (0..count).map(|_| rng.range(-0.7, 0.7)).collect();
+        let mut flat = params.clone();
+        let mut mlp = Mlp::new(specs.clone(), params).unwrap();
+        let mut scratch = std::vec![0.0; mlp.scratch_len()];
+        for _ in 0..20 {
+            let x = random_values(&mut rng, 3, false);
+            let t = [rng.uniform(), rng.uniform()];
+            let a = sgd_step(&mut mlp, &x, &t, Loss::HalfSse, 0.2, true, &mut scratch).unwrap();
+            let c = reference_step(&specs, &mut flat, &x, &t, 0.2);
+            assert!(same(a, c));
+            assert!(all_same(mlp.params(), &flat));
+        }
+        let _ = Identity;
+    }
 }

@@ -75,6 +75,123 @@ pub fn pow(x: f32, y: f32) -> f32 {
     libm::powf(x, y)
 }
 
+/// The logistic function `1 / (1 + exp(−z))` applied in place, bit for bit the same as
+/// [`crate::activation::sigmoid`] on every input.
+///
+/// On x86-64 and AArch64 (default math only) it runs [`sigmoid_exact`] four values at a
+/// time, which the compiler turns into SIMD code with no data-dependent branch; the
+/// Cortex-M cores call libm's `expf` once a value (fewer instructions there).
+#[inline]
+pub fn sigmoid_in_place(values: &mut [f32]) {
+    #[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(feature = "fast-math")))]
+    {
+        let mut chunks = values.chunks_exact_mut(4);
+        for chunk in &mut chunks {
+            let mut v = [0.0f32; 4];
+            v.copy_from_slice(chunk);
+            chunk.copy_from_slice(&sigmoid4(v));
+        }
+        let rest = chunks.into_remainder();
+        if !rest.is_empty() {
+            // Pad to a full vector so the tail runs the same branch-free code.
+            let mut v = [0.0f32; 4];
+            v.iter_mut().zip(rest.iter()).for_each(|(p, &x)| *p = x);
+            rest.iter_mut().zip(sigmoid4(v)).for_each(|(x, p)| *x = p);
+        }
+    }
+    #[cfg(not(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(feature = "fast-math"))))]
+    {
+        for v in values.iter_mut() {
+            *v = crate::activation::sigmoid(*v);
+        }
+    }
+}
+
+/// Four sigmoids at once: straight-line code the compiler turns into one SIMD evaluation
+/// (kept out of line so that it is not vectorised across calls instead).
+#[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(feature = "fast-math")))]
+#[inline(never)]
+fn sigmoid4(v: [f32; 4]) -> [f32; 4] {
+    v.map(sigmoid_exact)
+}
+
+/// `1 / (1 + expf_exact(−z))`: the sigmoid of [`crate::activation::sigmoid`] without
+/// branches.
+#[inline(always)]
+pub fn sigmoid_exact(z: f32) -> f32 {
+    1.0 / (1.0 + expf_exact(-z))
+}
+
+/// libm's `expf` (the FreeBSD single-precision algorithm), step for step the same
+/// roundings, written without data-dependent branches so a loop over it vectorises.
+///
+/// Every path of libm's code is computed and the right one selected: the range
+/// reduction `k`, `hi`, `lo` (with `k = 0` giving `hi = x`, `lo = 0` exactly as libm's
+/// small-argument path), the rational approximation with its one division, and the
+/// final scaling by `2^k`, done as `y·2^⌊k/2⌋·2^(k−⌊k/2⌋)`: the first product is exact
+/// (`y` is in `[0.7, 1.5]` and `|k| ≤ 150`), so the second rounds once, as libm's
+/// `scalbnf` does. The tests compare it with `libm::expf` bit for bit.
+#[inline(always)]
+pub fn expf_exact(x: f32) -> f32 {
+    // libm's constants, by their bits.
+    const LN2_HI: f32 = f32::from_bits(0x3f31_7200);
+    const LN2_LO: f32 = f32::from_bits(0x35bf_be8e);
+    const INV_LN2: f32 = f32::from_bits(0x3fb8_aa3b);
+    const P1: f32 = f32::from_bits(0x3e2a_aa8f);
+    const P2: f32 = f32::from_bits(0xbb35_5215);
+    let bits = x.to_bits();
+    let hx = bits & 0x7fff_ffff;
+    let negative = bits >> 31 != 0;
+
+    // k = trunc(x/ln2 ± 1/2) as libm's `as i32`, here by rounding through 1.5·2²³ and
+    // stepping back towards zero (exact for |t| < 2²²; other lanes are not selected),
+    // so no lane needs a float-to-integer conversion.
+    const ROUND: f32 = 12_582_912.0;
+    let t = INV_LN2 * x + if negative { -0.5 } else { 0.5 };
+    let nearest = (t + ROUND) - ROUND;
+    let k_far = if negative {
+        if nearest < t {
+            nearest + 1.0
+        } else {
+            nearest
+        }
+    } else if nearest > t {
+        nearest - 1.0
+    } else {
+        nearest
+    };
+    let k_near = if negative { -1.0 } else { 1.0 };
+    let kf = if hx > 0x3f85_1592 {
+        k_far
+    } else if hx > 0x3eb1_7218 {
+        k_near
+    } else {
+        0.0
+    };
+    let k = ((kf + ROUND).to_bits() as i32).wrapping_sub(ROUND.to_bits() as i32);
+    let hi = x - kf * LN2_HI;
+    let lo = kf * LN2_LO;
+    let r = hi - lo;
+    let rr = r * r;
+    let c = r - rr * (P1 + rr * P2);
+    let y = 1.0 + (r * c / (2.0 - c) - lo + hi);
+    let a = k >> 1;
+    let b = k.wrapping_sub(a);
+    let scale = |e: i32| f32::from_bits((e.wrapping_add(0x7f) as u32) << 23);
+    let general = y * scale(a) * scale(b);
+
+    let small = 1.0 + x;
+    let overflow = x * f32::from_bits(0x7f00_0000);
+    let mut out = if hx > 0x3900_0000 { general } else { small };
+    out = if negative && hx >= 0x42cf_f1b5 { 0.0 } else { out };
+    out = if !negative && hx >= 0x42b1_7218 { overflow } else { out };
+    if hx > 0x7f80_0000 {
+        x
+    } else {
+        out
+    }
+}
+
 /// Combines the lanes in the fixed tree described in the module docs.
 #[inline(always)]
 fn reduce(l: [f32; LANES]) -> f32 {
@@ -86,8 +203,10 @@ fn reduce(l: [f32; LANES]) -> f32 {
 }
 
 /// `Σ a[i]·b[i]` over the common length, in the fixed order of the module docs.
-#[inline]
+#[inline(always)]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
     let mut lanes = [-0.0f32; LANES];
     let mut ca = a.chunks_exact(LANES);
     let mut cb = b.chunks_exact(LANES);
@@ -119,13 +238,87 @@ pub fn sum_squares(a: &[f32]) -> f32 {
 }
 
 /// True when every value is finite (neither NaN nor infinite).
+///
+/// It reads every value (no early exit), at about one instruction a value on the
+/// Cortex-M4F and vectorised on x86-64: the check runs on every training step.
 #[inline]
 pub fn all_finite(values: &[f32]) -> bool {
-    values.iter().all(|v| v.is_finite())
+    let mut check = FiniteCheck::new();
+    for &v in values {
+        check.note(v);
+    }
+    check.ok()
+}
+
+/// A running check that every value noted is finite, cheap enough to fold into the
+/// loops that compute the values.
+///
+/// On x86-64 and AArch64 it ORs the bits of `v − v` (`+0` for a finite `v`, NaN
+/// otherwise): two vector instructions per four values, and the loop stays vectorisable,
+/// since an OR reduction may be reordered. Elsewhere (the Cortex-M cores) it
+/// adds `v · 0` to a float: `±0` for a finite `v`, NaN for an infinite or NaN one, and
+/// NaN absorbs everything after it; the multiply-add is one `vmla` on the M4F. Either way
+/// it only observes the values: nothing computed changes.
+#[derive(Debug, Clone, Copy)]
+pub struct FiniteCheck {
+    #[cfg(any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64"))]
+    bad: u32,
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64")))]
+    zero: f32,
+}
+
+impl Default for FiniteCheck {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FiniteCheck {
+    /// A check that has seen nothing.
+    #[inline(always)]
+    pub const fn new() -> Self {
+        #[cfg(any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64"))]
+        {
+            FiniteCheck { bad: 0 }
+        }
+        #[cfg(not(any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64")))]
+        {
+            FiniteCheck { zero: 0.0 }
+        }
+    }
+
+    /// Takes `v` into account.
+    #[inline(always)]
+    pub fn note(&mut self, v: f32) {
+        #[cfg(any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64"))]
+        {
+            // v − v is +0 for every finite v and NaN otherwise.
+            #[allow(clippy::eq_op)]
+            let zero_or_nan = v - v;
+            self.bad |= zero_or_nan.to_bits();
+        }
+        #[cfg(not(any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64")))]
+        {
+            self.zero += v * 0.0;
+        }
+    }
+
+    /// True when every value noted was finite.
+    #[inline(always)]
+    pub fn ok(self) -> bool {
+        #[cfg(any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64"))]
+        {
+            self.bad == 0
+        }
+        #[cfg(not(any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64")))]
+        {
+            self.zero == 0.0
+        }
+    }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -145,6 +338,145 @@ mod tests {
         }
         let expect = ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
         assert_eq!(dot(&a, &b).to_bits(), expect.to_bits());
+    }
+
+    /// The definition in the module docs, one element at a time.
+    fn dot_reference(a: &[f32], b: &[f32]) -> f32 {
+        let mut l = [-0.0f32; LANES];
+        for i in 0..a.len().min(b.len()) {
+            l[i % LANES] += a[i] * b[i];
+        }
+        let m = [l[0] + l[4], l[1] + l[5], l[2] + l[6], l[3] + l[7]];
+        (m[0] + m[2]) + (m[1] + m[3])
+    }
+
+    /// Bitwise equality, with any NaN equal to any NaN (payloads are not specified).
+    pub(crate) fn same(a: f32, b: f32) -> bool {
+        a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+    }
+
+    /// Random floats of every kind: ordinary values of mixed scales, and now and then a
+    /// zero of either sign, an infinity, a NaN, a subnormal or a huge value.
+    pub(crate) fn random_values(rng: &mut crate::init::Rng, n: usize, specials: bool) -> std::vec::Vec<f32> {
+        const SPECIAL: [f32; 8] =
+            [0.0, -0.0, f32::INFINITY, f32::NEG_INFINITY, f32::NAN, 1e-40, -3e38, f32::MIN_POSITIVE];
+        (0..n)
+            .map(|_| {
+                if specials && rng.below(16) == 0 {
+                    SPECIAL[rng.below(8) as usize]
+                } else {
+                    let scale = [1e-3f32, 1.0, 10.0, 1e3][rng.below(4) as usize];
+                    rng.range(-1.0, 1.0) * scale
+                }
+            })
+            .collect()
+    }
+
+    extern crate std;
+
+    #[test]
+    fn dot_matches_its_definition_bit_for_bit() {
+        let mut rng = crate::init::Rng::new(11);
+        for n in 0..70 {
+            for trial in 0..20 {
+                let specials = trial % 4 == 3;
+                let a = random_values(&mut rng, n, specials);
+                let b = random_values(&mut rng, n + trial % 3, specials);
+                let (fast, slow) = (dot(&a, &b), dot_reference(&a, &b));
+                assert!(same(fast, slow), "n {n} trial {trial}: {fast:e} vs {slow:e}");
+            }
+        }
+    }
+
+    /// Inputs where libm's `expf` changes path, and their neighbours.
+    fn edge_inputs() -> std::vec::Vec<f32> {
+        let mut v = std::vec::Vec::new();
+        for edge in [0x3900_0000u32, 0x3eb1_7218, 0x3f85_1592, 0x42ae_ac50, 0x42b1_7218, 0x42cf_f1b5, 0x7f80_0000] {
+            for d in 0..5u32 {
+                for bits in [edge + d, edge - d] {
+                    v.push(f32::from_bits(bits));
+                    v.push(-f32::from_bits(bits));
+                }
+            }
+        }
+        v.extend([0.0, -0.0, f32::NAN, -f32::NAN, f32::MIN, f32::MAX, 1e-45, -1e-45, 88.0, -88.0, -104.0, 0.5, -0.5]);
+        v
+    }
+
+    #[test]
+    fn expf_exact_is_libms_expf_bit_for_bit() {
+        // Every 65,521st bit pattern (65,551 floats of every sign and exponent), plus the
+        // path boundaries. `exhaustive_expf_and_sigmoid` below checks all 2³² (release).
+        let sweep = (0..=u32::MAX / 65_521).map(|i| f32::from_bits(i.wrapping_mul(65_521)));
+        for x in sweep.chain(edge_inputs()) {
+            assert!(same(expf_exact(x), libm::expf(x)), "expf({x:e}) [{:#x}]", x.to_bits());
+        }
+    }
+
+    #[test]
+    fn sigmoid_in_place_is_the_scalar_sigmoid_bit_for_bit() {
+        let sweep: std::vec::Vec<f32> =
+            (0..=u32::MAX / 65_521).map(|i| f32::from_bits(i.wrapping_mul(65_521).rotate_left(7))).collect();
+        let mut values = sweep.clone();
+        values.extend(edge_inputs());
+        values.extend(edge_inputs().iter().map(|x| -x));
+        // Every length 0..=9 (the padded tail) at every offset.
+        for len in 0..=9 {
+            for chunk in values.chunks(len.max(1)).take(2000) {
+                let chunk = &chunk[..len.min(chunk.len())];
+                let mut fast = chunk.to_vec();
+                sigmoid_in_place(&mut fast);
+                for (&z, &s) in chunk.iter().zip(&fast) {
+                    assert!(same(s, crate::activation::sigmoid(z)), "sigmoid({z:e}) [{:#x}]", z.to_bits());
+                }
+            }
+        }
+        let mut all = values.clone();
+        sigmoid_in_place(&mut all);
+        for (&z, &s) in values.iter().zip(&all) {
+            assert!(same(s, crate::activation::sigmoid(z)), "sigmoid({z:e}) [{:#x}]", z.to_bits());
+        }
+    }
+
+    /// All 2³² inputs; about a minute in release:
+    /// `cargo test -p nn-core --release -- --ignored exhaustive`.
+    #[test]
+    #[ignore]
+    fn exhaustive_expf_and_sigmoid() {
+        let mut batch = [0.0f32; 1024];
+        for hi in 0..(1u64 << 22) {
+            let base = (hi << 10) as u32;
+            for (i, v) in batch.iter_mut().enumerate() {
+                *v = f32::from_bits(base + i as u32);
+            }
+            for &x in &batch {
+                assert!(same(expf_exact(x), libm::expf(x)), "expf [{:#x}]", x.to_bits());
+            }
+            let mut s = batch;
+            sigmoid_in_place(&mut s);
+            for (&z, &s) in batch.iter().zip(&s) {
+                assert!(same(s, crate::activation::sigmoid(z)), "sigmoid [{:#x}]", z.to_bits());
+            }
+        }
+    }
+
+    #[test]
+    fn all_finite_sees_every_kind_of_non_finite_value() {
+        for n in 1..40 {
+            let mut v = std::vec![1.5f32; n];
+            assert!(all_finite(&v));
+            for bad in [f32::INFINITY, f32::NEG_INFINITY, f32::NAN, -f32::NAN] {
+                for at in [0, n / 2, n - 1] {
+                    v[at] = bad;
+                    assert!(!all_finite(&v), "n {n} at {at} {bad}");
+                    v[at] = -0.0;
+                }
+            }
+            v[n - 1] = f32::MAX;
+            v[0] = f32::from_bits(1);
+            assert!(all_finite(&v));
+        }
+        assert!(all_finite(&[]));
     }
 
     #[test]
