@@ -117,11 +117,10 @@ fn parse(stdout: &str) -> Result<DeviceRun, String> {
     for (at, line) in lines {
         if let Some(rest) = line.strip_prefix("param ") {
             let mut parts = rest.split_whitespace();
-            let index: usize = parts
-                .next()
-                .and_then(|v| v.parse().ok())
-                .filter(|&i| i < count)
-                .ok_or(format!("line {at}: bad parameter index in \"{line}\" (expected 0 to {})", count - 1))?;
+            let index: usize = parts.next().and_then(|v| v.parse().ok()).filter(|&i| i < count).ok_or(format!(
+                "line {at}: bad parameter index in \"{line}\" (expected 0 to {})",
+                count.saturating_sub(1)
+            ))?;
             let hex = parts.next().unwrap_or("");
             if hex.len() != 8 || parts.next().is_some() {
                 return Err(format!("line {at}: expected \"param <index> <8 hex digits>\", found \"{line}\""));
