@@ -159,13 +159,25 @@ for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do
         check_field "$core-boot2" model_crc "$crc"
     fi
     if [ "$core" = m4f ]; then
-        # Train another model (seed 7) and cut the power 60 flash operations into saving
-        # it (a record is about 110 word writes): the next boot must resume the first one.
-        run "$core-powercut" "$target" 3 --retrain --seed=7 --cut-after=60
-        if run "$core-boot3" "$target" 0; then
-            check_field "$core-boot3" source flash
-            check_field "$core-boot3" model_crc "$crc"
-        fi
+        # Train another model (seed 7) and cut the power during its save: at the first
+        # flash operation, in the middle, and at the last one (a save is about 110 word
+        # writes). The next boot must resume a good model: the first one, or (only when
+        # the cut came after the new record was complete) the new one.
+        cp "$out/flash-$target.img" "$out/flash-base.img"
+        for cut in 0 60 109; do
+            cp "$out/flash-base.img" "$out/flash-$target.img"
+            run "$core-powercut-$cut" "$target" 3 --retrain --seed=7 --cut-after=$cut
+            new=$(sed -n 's/^persist: saving the model .*crc=\(0x[0-9a-f]*\)).*/\1/p' "$out/$core-powercut-$cut.txt")
+            if run "$core-boot3-$cut" "$target" 0; then
+                check_field "$core-boot3-$cut" source flash
+                got=$(field "$core-boot3-$cut" model_crc)
+                if [ "$got" = "$crc" ] || { [ "$cut" -gt 100 ] && [ -n "$new" ] && [ "$got" = "$new" ]; }; then
+                    ok "$core-boot3-$cut resumed a good model ($got; old $crc, new $new)"
+                else
+                    bad "$core-boot3-$cut resumed $got (old $crc, new $new)"
+                fi
+            fi
+        done
     fi
     if run "$core-verify" "$target" 0 --verify; then
         check_params "$core-verify"

@@ -225,8 +225,9 @@ fn session() -> Result<i32, Fail> {
             if let Some(s) = store.as_mut() {
                 let len = codec::encode(&net, &mut record).map_err(Fail::Codec)?;
                 let bytes = record.get(..len).ok_or(Fail::Codec(CodecError::Shape))?;
+                println!("persist: saving the model ({len} bytes, crc=0x{:08x})", crc_of(bytes));
                 s.save(bytes)?;
-                println!("persist: saved the model ({len} bytes, crc=0x{:08x})", crc_of(bytes));
+                println!("persist: saved");
             }
             (net, "trained")
         }
