@@ -509,3 +509,11 @@ fn comments_quotes_and_a_byte_order_mark_are_read() {
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert_eq!(cli_support::json_of(&out)["samples"], 2);
 }
+
+#[test]
+fn a_loss_that_overflows_before_training_is_bad_input() {
+    let model = r#"{"format": "nn-model", "version": 1, "layers": [{"activation": "identity", "weights": [[1e30]], "biases": [0]}]}"#;
+    let files: [(&str, &[u8]); 2] = [("big.json", model.as_bytes()), ("one.csv", b"x,y\n1e10,0\n")];
+    let args = with(&strs(&with(TRAIN, "--model", "big.json")), "--data", "one.csv");
+    bad(&files, &strs(&args), &["big.json on one.csv: the model's loss on the data is inf before any training"]);
+}

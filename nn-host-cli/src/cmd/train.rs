@@ -159,6 +159,12 @@ pub fn fit(
     let mut scratch = vec![0.0f32; net.scratch_len()];
     let internal = |e: Error| CliError::bad(format!("the model and the data do not fit together: {e}"));
     let initial_loss = evaluate(&*net, data, config.loss, &mut scratch).map_err(internal)?;
+    if !initial_loss.is_finite() {
+        return Err(CliError::bad(format!(
+            "the model's loss on the data is {initial_loss} before any training: the inputs, targets or weights \
+             are too large for f32"
+        )));
+    }
     let mut last_good = net.params().to_vec();
     let mut history = History { initial_loss, epochs: Vec::new(), diverged: None, elapsed: Duration::ZERO };
     let started = Instant::now();
@@ -309,6 +315,10 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
             bar.set_position(u64::from(r.epoch));
             bar.set_message(sig32(r.loss));
         }
+    })
+    .map_err(|e| match e {
+        CliError::BadInput(m) => CliError::bad(format!("{} on {}: {m}", args.model.display(), args.data.display())),
+        other => other,
     })?;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
