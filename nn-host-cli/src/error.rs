@@ -3,7 +3,7 @@
 //! | exit | meaning |
 //! |------|---------|
 //! | 0 | success |
-//! | 1 | `nn gradcheck`: backprop and numeric differences disagree beyond the tolerance |
+//! | 1 | a check disagrees: `nn gradcheck` beyond its tolerance, `nn verify-device` device ≠ host |
 //! | 2 | bad input: a file, value or option is wrong (or a subcommand is not available yet) |
 //! | 3 | training diverged; the last good parameters were written |
 
@@ -13,7 +13,7 @@ use std::path::Path;
 
 /// Exit code of a successful run.
 pub const EXIT_OK: u8 = 0;
-/// Exit code of `nn gradcheck` when the gradients disagree.
+/// Exit code of a check that disagrees (`nn gradcheck`, `nn verify-device`).
 pub const EXIT_DISAGREE: u8 = 1;
 /// Exit code of every bad file, value or option.
 pub const EXIT_BAD_INPUT: u8 = 2;
@@ -27,7 +27,7 @@ pub enum CliError {
     /// A file, value or option is wrong; the message names the file, the place in it and
     /// what was expected.
     BadInput(String),
-    /// `nn gradcheck`: the gradients disagree beyond the tolerance.
+    /// A check disagrees: `nn gradcheck` beyond its tolerance, `nn verify-device` device ≠ host.
     Disagree(String),
     /// Training produced a non-finite value and stopped; the last good parameters were kept.
     Diverged(String),

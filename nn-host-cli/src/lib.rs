@@ -35,8 +35,8 @@ use error::CliError;
     version,
     about = "Train, evaluate, verify and export nn-core models on the host",
     long_about = "Train, evaluate, verify and export nn-core models on the host, with the same kernels as the \
-                  device.\n\nExit codes: 0 success, 1 gradients disagree (gradcheck), 2 bad input (file, value or \
-                  option), 3 training diverged (the last good parameters are kept).",
+                  device.\n\nExit codes: 0 success, 1 a check disagrees (gradcheck, verify-device), 2 bad input (file, \
+                  value or option), 3 training diverged (the last good parameters are kept).",
     arg_required_else_help = true
 )]
 pub struct Cli {
