@@ -11,7 +11,8 @@
 #    resumes the model from the flash file, a power cut in the middle of saving another
 #    model leaves the first one loadable, and --verify matches the host bit for bit;
 # 5. Cortex-M0 under QEMU microbit: the same first and second boot, and --verify;
-# 6. on both, a HardFault ends the run with a non-zero exit code (4).
+# 6. on both, the micro:bit's interaction (buttons -> labels -> train -> predict) with a
+#    simulated user, and a HardFault ends the run with a non-zero exit code (4).
 # Every QEMU run is wrapped in `timeout` (QEMU_TIMEOUT seconds, default 240) and its
 # guest-error log is checked (a stack overflow on these machines shows up as an invalid
 # write, not as a fault). Ends with "N passed, N failed"; exits non-zero on any failure.
@@ -182,6 +183,9 @@ for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do
     if run "$core-verify" "$target" 0 --verify; then
         check_params "$core-verify"
     fi
+    # The micro:bit's interaction (nn_fw_app::learner) with a simulated user pressing
+    # the buttons: trains after 15 windows per class, then must recognise >= 85 %.
+    run "$core-user" "$target" 0 --user
     # The failure path: an undefined instruction must end the run with exit code 4.
     run "$core-hardfault" "$target" 4 --fault
 done
