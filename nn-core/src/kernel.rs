@@ -6,7 +6,7 @@
 //! then the deltas `∂L/∂z` of every layer (same layout), then the output layer's
 //! pre-activations `z` (for the losses computed from `z`).
 
-use crate::math::{all_finite, dot, sigmoid_in_place, FiniteCheck};
+use crate::math::{all_finite, dot, sigmoid_in_place, sum_map, FiniteCheck};
 use crate::{Activation, Error, Loss, Model, ModelMut};
 
 /// Runs `$body` for `$l` in `0..$depth`, with the first four iterations written out
@@ -161,10 +161,26 @@ pub fn sgd_outer(
     lr: f32,
     biases_too: bool,
 ) -> bool {
-    if input.is_empty() {
-        return true;
-    }
     let mut check = FiniteCheck::new();
+    sgd_outer_noting(weights, biases, delta, input, lr, biases_too, &mut check);
+    // A failed quick check is confirmed value by value (see `FiniteCheck`).
+    check.passed() || (all_finite(weights) && (!biases_too || all_finite(biases)))
+}
+
+/// [`sgd_outer`], noting every value it writes in `check`.
+#[inline(always)]
+fn sgd_outer_noting(
+    weights: &mut [f32],
+    biases: &mut [f32],
+    delta: &[f32],
+    input: &[f32],
+    lr: f32,
+    biases_too: bool,
+    check: &mut FiniteCheck,
+) {
+    if input.is_empty() {
+        return;
+    }
     for ((row, b), &d) in weights.chunks_exact_mut(input.len()).zip(biases.iter_mut()).zip(delta) {
         for (w, &x) in row.iter_mut().zip(input) {
             let new = *w - lr * (d * x);
@@ -178,7 +194,6 @@ pub fn sgd_outer(
         }
         along_the_row();
     }
-    check.ok()
 }
 
 /// Applies a layer's activation in place; the sigmoid goes through
@@ -191,8 +206,9 @@ fn activate(activation: Activation, values: &mut [f32]) {
     }
 }
 
-/// Runs the forward pass into `scratch` and returns `Σ outputs` of the layers.
-fn run_forward<M: Model + ?Sized>(model: &M, input: &[f32], scratch: &mut [f32]) -> Result<usize, Error> {
+/// Runs the forward pass into `scratch` and returns `Σ outputs` of the layers. The output
+/// layer's pre-activations are kept only with `keep_z` (the losses computed from `z`).
+fn run_forward<M: Model + ?Sized>(model: &M, input: &[f32], scratch: &mut [f32], keep_z: bool) -> Result<usize, Error> {
     let widths = check_model(model)?;
     let needed = 2 * widths + model.outputs();
     if scratch.len() < needed {
@@ -211,7 +227,7 @@ fn run_forward<M: Model + ?Sized>(model: &M, input: &[f32], scratch: &mut [f32])
         let out = &mut here[..spec.outputs];
         let x = if l == 0 { input } else { &below[start - spec.inputs..] };
         dense_forward(model.weights(l), model.biases(l), x, out);
-        if l == last {
+        if keep_z && l == last {
             zout.copy_from_slice(out);
         }
         activate(spec.activation, out);
@@ -231,7 +247,7 @@ fn run_forward<M: Model + ?Sized>(model: &M, input: &[f32], scratch: &mut [f32])
 /// assert_eq!(forward(&net, &[5.0], &mut scratch).unwrap(), &[7.0]);
 /// ```
 pub fn forward<'s, M: Model + ?Sized>(model: &M, input: &[f32], scratch: &'s mut [f32]) -> Result<&'s [f32], Error> {
-    let widths = run_forward(model, input, scratch)?;
+    let widths = run_forward(model, input, scratch, false)?;
     Ok(&scratch[widths - model.outputs()..widths])
 }
 
@@ -244,11 +260,28 @@ pub fn sample_loss<M: Model + ?Sized>(
     scratch: &mut [f32],
 ) -> Result<f32, Error> {
     check_loss(model, target, loss)?;
-    let widths = run_forward(model, input, scratch)?;
+    let widths = run_forward(model, input, scratch, true)?;
     let n = model.outputs();
     let out = &scratch[widths - n..widths];
     let z = &scratch[2 * widths..2 * widths + n];
     Ok(loss.value(z, out, target))
+}
+
+/// [`Loss::value`], with [`Loss::HalfSse`] (the classic backprop loss) written out here
+/// so that it is inlined into the training step: the same expression, through the same
+/// [`sum_map`], so the same bits (tested).
+#[inline(always)]
+fn loss_value(loss: Loss, z: &[f32], o: &[f32], t: &[f32]) -> f32 {
+    match loss {
+        Loss::HalfSse => {
+            let n = o.len().min(t.len()).min(z.len());
+            0.5 * sum_map(n, |i| {
+                let d = o[i] - t[i];
+                d * d
+            })
+        }
+        other => other.value(z, o, t),
+    }
 }
 
 fn check_loss<M: Model + ?Sized>(model: &M, target: &[f32], loss: Loss) -> Result<(), Error> {
@@ -275,12 +308,12 @@ fn backprop<M: Model + ?Sized>(
     scratch: &mut [f32],
 ) -> Result<(usize, f32), Error> {
     check_loss(model, target, loss)?;
-    let widths = run_forward(model, input, scratch)?;
+    let widths = run_forward(model, input, scratch, !matches!(loss, Loss::Mse | Loss::Sse | Loss::HalfSse))?;
     let n = model.outputs();
     let (acts, rest) = scratch.split_at_mut(widths);
     let (deltas, zout) = rest.split_at_mut(widths);
     let deltas = &mut deltas[..];
-    let value = loss.value(&zout[..n], &acts[widths - n..], target);
+    let value = loss_value(loss, &zout[..n], &acts[widths - n..], target);
     if !value.is_finite() {
         return Err(Error::NonFinite);
     }
@@ -378,16 +411,18 @@ pub fn sgd_step<M: ModelMut + ?Sized>(
     let (widths, value) = backprop(model, input, target, loss, scratch)?;
     let (acts, deltas) = scratch.split_at(widths);
     let mut start = 0;
-    let mut finite = true;
+    // One check over every layer's new parameters, tested once.
+    let mut check = FiniteCheck::new();
     for_each_layer_index!(model.depth(), |l| {
         let spec = model.spec(l);
         let x = if l == 0 { input } else { &acts[start - spec.inputs..start] };
         let delta = &deltas[start..start + spec.outputs];
         let (w, b) = model.layer_mut(l);
-        finite &= sgd_outer(w, b, delta, x, lr, update_biases);
+        sgd_outer_noting(w, b, delta, x, lr, update_biases, &mut check);
         start += spec.outputs;
     });
-    if !finite {
+    // A failed quick check is confirmed value by value (see `FiniteCheck`).
+    if !check.passed() && !(0..model.depth()).all(|l| all_finite(model.weights(l)) && all_finite(model.biases(l))) {
         return Err(Error::NonFinite);
     }
     Ok(value)
@@ -517,6 +552,18 @@ mod tests {
             sgd_outer(w, &mut rest[..s.outputs], &deltas[l], &acts[l], lr, true);
         }
         value
+    }
+
+    #[test]
+    fn the_inlined_half_sse_is_loss_value() {
+        let mut rng = Rng::new(12);
+        for n in 0..20 {
+            let o = random_values(&mut rng, n, n % 3 == 2);
+            let t = random_values(&mut rng, n, false);
+            for loss in Loss::ALL {
+                assert!(same(loss_value(loss, &o, &o, &t), loss.value(&o, &o, &t)), "{loss:?} n {n}");
+            }
+        }
     }
 
     #[test]

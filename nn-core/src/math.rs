@@ -239,32 +239,34 @@ pub fn sum_squares(a: &[f32]) -> f32 {
 
 /// True when every value is finite (neither NaN nor infinite).
 ///
-/// It reads every value (no early exit), at about one instruction a value on the
-/// Cortex-M4F and vectorised on x86-64: the check runs on every training step.
+/// It reads every value (no early exit) through a [`FiniteCheck`], at one instruction a
+/// value on the Cortex-M4F and vectorised on x86-64 (the check runs on every training
+/// step), and confirms value by value only when that quick check did not pass.
 #[inline]
 pub fn all_finite(values: &[f32]) -> bool {
     let mut check = FiniteCheck::new();
     for &v in values {
         check.note(v);
     }
-    check.ok()
+    check.passed() || values.iter().all(|v| v.is_finite())
 }
 
-/// A running check that every value noted is finite, cheap enough to fold into the
-/// loops that compute the values.
+/// A running check that values are finite, cheap enough to fold into the loops that
+/// compute them. It only observes the values: nothing computed changes.
 ///
 /// On x86-64 and AArch64 it ORs the bits of `v − v` (`+0` for a finite `v`, NaN
 /// otherwise): two vector instructions per four values, and the loop stays vectorisable,
-/// since an OR reduction may be reordered. Elsewhere (the Cortex-M cores) it
-/// adds `v · 0` to a float: `±0` for a finite `v`, NaN for an infinite or NaN one, and
-/// NaN absorbs everything after it; the multiply-add is one `vmla` on the M4F. Either way
-/// it only observes the values: nothing computed changes.
+/// since an OR reduction may be reordered. Elsewhere (the Cortex-M cores) it adds the
+/// values up, one instruction each: a sum of values one of which is infinite or NaN is
+/// infinite or NaN. So [`passed`](Self::passed) true means every value was finite; false
+/// means one was not, or (on the Cortex-M only) that finite values summed past
+/// `f32::MAX`, so a caller confirms a failure value by value (see [`all_finite`]).
 #[derive(Debug, Clone, Copy)]
 pub struct FiniteCheck {
     #[cfg(any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64"))]
     bad: u32,
     #[cfg(not(any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64")))]
-    zero: f32,
+    sum: f32,
 }
 
 impl Default for FiniteCheck {
@@ -283,7 +285,7 @@ impl FiniteCheck {
         }
         #[cfg(not(any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64")))]
         {
-            FiniteCheck { zero: 0.0 }
+            FiniteCheck { sum: 0.0 }
         }
     }
 
@@ -299,20 +301,20 @@ impl FiniteCheck {
         }
         #[cfg(not(any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64")))]
         {
-            self.zero += v * 0.0;
+            self.sum += v;
         }
     }
 
-    /// True when every value noted was finite.
+    /// True when every value noted was finite (false: one was not, or see the type's docs).
     #[inline(always)]
-    pub fn ok(self) -> bool {
+    pub fn passed(self) -> bool {
         #[cfg(any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64"))]
         {
             self.bad == 0
         }
         #[cfg(not(any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64")))]
         {
-            self.zero == 0.0
+            self.sum.is_finite()
         }
     }
 }
