@@ -6,7 +6,7 @@
 //! then the deltas `∂L/∂z` of every layer (same layout), then the output layer's
 //! pre-activations `z` (for the losses computed from `z`).
 
-use crate::math::{all_finite, dot, sigmoid_in_place, sum_map, FiniteCheck};
+use crate::math::{all_finite, dot, each_finite, sigmoid_in_place, sum_map, FiniteCheck};
 use crate::{Activation, Error, Loss, Model, ModelMut};
 
 /// Runs `$body` for `$l` in `0..$depth`, with the first four iterations written out
@@ -164,7 +164,7 @@ pub fn sgd_outer(
     let mut check = FiniteCheck::new();
     sgd_outer_noting(weights, biases, delta, input, lr, biases_too, &mut check);
     // A failed quick check is confirmed value by value (see `FiniteCheck`).
-    check.passed() || (all_finite(weights) && (!biases_too || all_finite(biases)))
+    check.passed() || (each_finite(weights) && (!biases_too || each_finite(biases)))
 }
 
 /// [`sgd_outer`], noting every value it writes in `check`.
@@ -198,7 +198,7 @@ fn sgd_outer_noting(
 
 /// Applies a layer's activation in place; the sigmoid goes through
 /// [`sigmoid_in_place`] (the same bits as [`Activation::forward`], vectorised on the host).
-#[inline]
+#[inline(always)]
 fn activate(activation: Activation, values: &mut [f32]) {
     match activation {
         Activation::Sigmoid => sigmoid_in_place(values),
@@ -208,6 +208,8 @@ fn activate(activation: Activation, values: &mut [f32]) {
 
 /// Runs the forward pass into `scratch` and returns `Σ outputs` of the layers. The output
 /// layer's pre-activations are kept only with `keep_z` (the losses computed from `z`).
+/// Always inlined: in each caller the shapes, activations and `keep_z` are constants.
+#[inline(always)]
 fn run_forward<M: Model + ?Sized>(model: &M, input: &[f32], scratch: &mut [f32], keep_z: bool) -> Result<usize, Error> {
     let widths = check_model(model)?;
     let needed = 2 * widths + model.outputs();
@@ -422,7 +424,7 @@ pub fn sgd_step<M: ModelMut + ?Sized>(
         start += spec.outputs;
     });
     // A failed quick check is confirmed value by value (see `FiniteCheck`).
-    if !check.passed() && !(0..model.depth()).all(|l| all_finite(model.weights(l)) && all_finite(model.biases(l))) {
+    if !check.passed() && !(0..model.depth()).all(|l| each_finite(model.weights(l)) && each_finite(model.biases(l))) {
         return Err(Error::NonFinite);
     }
     Ok(value)

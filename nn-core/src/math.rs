@@ -248,24 +248,36 @@ pub fn all_finite(values: &[f32]) -> bool {
     for &v in values {
         check.note(v);
     }
-    check.passed() || values.iter().all(|v| v.is_finite())
+    check.passed() || each_finite(values)
+}
+
+/// The value-by-value confirmation behind [`all_finite`] and the training step's check:
+/// out of line, since it runs only when the quick check failed.
+#[cold]
+#[inline(never)]
+pub fn each_finite(values: &[f32]) -> bool {
+    values.iter().all(|v| v.is_finite())
 }
 
 /// A running check that values are finite, cheap enough to fold into the loops that
 /// compute them. It only observes the values: nothing computed changes.
 ///
-/// On x86-64 and AArch64 it ORs the bits of `v − v` (`+0` for a finite `v`, NaN
-/// otherwise): two vector instructions per four values, and the loop stays vectorisable,
-/// since an OR reduction may be reordered. Elsewhere (the Cortex-M cores) it adds the
-/// values up, one instruction each: a sum of values one of which is infinite or NaN is
-/// infinite or NaN. So [`passed`](Self::passed) true means every value was finite; false
-/// means one was not, or (on the Cortex-M only) that finite values summed past
-/// `f32::MAX`, so a caller confirms a failure value by value (see [`all_finite`]).
+/// - x86-64, x86 and AArch64: it ORs the bits of `v − v` (`+0` for a finite `v`, NaN
+///   otherwise), two vector instructions per four values; the loop stays vectorisable,
+///   since an OR reduction may be reordered.
+/// - ARM with a hardware FPU (`eabihf`, the Cortex-M4F): it adds the values up, one
+///   instruction each; a sum with an infinite or NaN term is infinite or NaN.
+/// - Soft-float targets (the Cortex-M0): it tests the exponent bits with integer
+///   instructions (a float operation there is a library call).
+///
+/// So [`passed`](Self::passed) true means every value was finite; false means one was
+/// not, or (on the FPU targets only) that finite values summed past `f32::MAX`, so a
+/// caller confirms a failure value by value (see [`all_finite`]).
 #[derive(Debug, Clone, Copy)]
 pub struct FiniteCheck {
-    #[cfg(any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64"))]
+    #[cfg(not(all(target_arch = "arm", target_abi = "eabihf")))]
     bad: u32,
-    #[cfg(not(any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64")))]
+    #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
     sum: f32,
 }
 
@@ -279,11 +291,11 @@ impl FiniteCheck {
     /// A check that has seen nothing.
     #[inline(always)]
     pub const fn new() -> Self {
-        #[cfg(any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64"))]
+        #[cfg(not(all(target_arch = "arm", target_abi = "eabihf")))]
         {
             FiniteCheck { bad: 0 }
         }
-        #[cfg(not(any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64")))]
+        #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
         {
             FiniteCheck { sum: 0.0 }
         }
@@ -299,20 +311,30 @@ impl FiniteCheck {
             let zero_or_nan = v - v;
             self.bad |= zero_or_nan.to_bits();
         }
-        #[cfg(not(any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64")))]
+        #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
         {
             self.sum += v;
+        }
+        #[cfg(not(any(
+            target_arch = "x86_64",
+            target_arch = "x86",
+            target_arch = "aarch64",
+            all(target_arch = "arm", target_abi = "eabihf")
+        )))]
+        {
+            const EXPONENT: u32 = 0x7f80_0000;
+            self.bad |= u32::from(v.to_bits() & EXPONENT == EXPONENT);
         }
     }
 
     /// True when every value noted was finite (false: one was not, or see the type's docs).
     #[inline(always)]
     pub fn passed(self) -> bool {
-        #[cfg(any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64"))]
+        #[cfg(not(all(target_arch = "arm", target_abi = "eabihf")))]
         {
             self.bad == 0
         }
-        #[cfg(not(any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64")))]
+        #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
         {
             self.sum.is_finite()
         }
