@@ -135,11 +135,14 @@ fn main() -> ! {
     }
 }
 
-/// Encodes `net` with nn-core's codec (CRC-32) and appends it to the store.
+/// Encodes `net` with nn-core's codec (CRC-32), appends it to the store and reads it back.
 fn save(store: &mut Store, net: &GestureNet) {
     let mut record = [0u8; RECORD];
+    let mut scratch = [0u8; RECORD];
     match codec::encode(net, &mut record) {
-        Ok(len) => match store.save(&record[..len]) {
+        // Verified: the pages may hold what an earlier program (MicroPython's file
+        // system, say) left there; then the store is erased and written again.
+        Ok(len) => match store.save_verified(&record[..len], &mut scratch) {
             Ok(()) => info!("persist: saved {} bytes", len),
             Err(e) => error!("persist: {}", e),
         },

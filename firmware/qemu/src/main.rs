@@ -177,13 +177,15 @@ fn session() -> Result<i32, Fail> {
         if opts.fresh && !blank {
             s.erase_all()?;
         }
-        let found = s.load_latest(&mut scratch, &mut record, |r| decode_net(r).is_ok())?;
-        match found {
-            Some(r) => {
+        // Unreadable flash (data another program left, say) is no model: the next save
+        // (`save_verified`) erases the range and starts over.
+        match s.load_latest(&mut scratch, &mut record, |r| decode_net(r).is_ok()) {
+            Ok(Some(r)) => {
                 stored = Some(decode_net(r)?);
                 println!("boot: flash {} holds a model ({} bytes, crc=0x{:08x})", opts.flash, r.len(), crc_of(r));
             }
-            None => println!("boot: flash {} holds no model{}", opts.flash, if blank { " (new file)" } else { "" }),
+            Ok(None) => println!("boot: flash {} holds no model{}", opts.flash, if blank { " (new file)" } else { "" }),
+            Err(e) => println!("boot: flash {} holds no readable model ({e})", opts.flash),
         }
         store = Some(s);
     }
@@ -236,7 +238,7 @@ fn session() -> Result<i32, Fail> {
                 let len = codec::encode(&net, &mut record).map_err(Fail::Codec)?;
                 let bytes = record.get(..len).ok_or(Fail::Codec(CodecError::Shape))?;
                 println!("persist: saving the model ({len} bytes, crc=0x{:08x})", crc_of(bytes));
-                s.save(bytes)?;
+                s.save_verified(bytes, &mut scratch)?;
                 println!("persist: saved");
             }
             (net, "trained")
@@ -304,7 +306,7 @@ fn user_session(
         }
     }
     let Some((loss, insns, train_stack)) = trained else {
-        return Err(Fail::Args("the simulated user never got the board to train"));
+        return Err(Fail::Session("the simulated user never got the board to train"));
     };
     let mut score = Score::default();
     for i in 0..demo.test_windows {
@@ -363,6 +365,7 @@ fn calibrate() {
 /// Everything that can stop a session.
 enum Fail {
     Args(&'static str),
+    Session(&'static str),
     Accel(AccelError<SimError>),
     Flash(FlashError),
     Persist(PersistError),
@@ -375,6 +378,7 @@ impl fmt::Display for Fail {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Fail::Args(m) => write!(f, "arguments: {m}"),
+            Fail::Session(m) => f.write_str(m),
             Fail::Accel(e) => write!(f, "accelerometer: {e}"),
             Fail::Flash(e) => write!(f, "flash file: {e:?}"),
             Fail::Persist(e) => write!(f, "model store: {e}"),
