@@ -181,18 +181,21 @@ fn sgd_outer_noting(
     if input.is_empty() {
         return;
     }
-    for ((row, b), &d) in weights.chunks_exact_mut(input.len()).zip(biases.iter_mut()).zip(delta) {
+    for (row, &d) in weights.chunks_exact_mut(input.len()).zip(delta) {
         for (w, &x) in row.iter_mut().zip(input) {
             let new = *w - lr * (d * x);
             check.note(new);
             *w = new;
         }
-        if biases_too {
+        along_the_row();
+    }
+    if biases_too {
+        // Contiguous, so this loop is vectorised on its own.
+        for (b, &d) in biases.iter_mut().zip(delta) {
             let new = *b - lr * d;
             check.note(new);
             *b = new;
         }
-        along_the_row();
     }
 }
 
