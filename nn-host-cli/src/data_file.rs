@@ -10,7 +10,7 @@ use nn_core::data::Samples;
 use nn_core::{Activation, Loss};
 
 use crate::error::CliError;
-use crate::model_file::{parse_f32, utf8_text, ModelFile};
+use crate::model_file::{parse_f32, shorten, utf8_text, ModelFile};
 use crate::output;
 
 /// Tolerance on the sum of a row of `softmax_ce` probability targets.
@@ -43,6 +43,8 @@ pub struct DataFile {
     pub target_width: usize,
     /// Whether the targets came from a class-label column.
     pub labels: bool,
+    /// The 1-based line of each data row in the file (for messages about a row).
+    pub lines: Vec<usize>,
 }
 
 impl DataFile {
@@ -78,12 +80,52 @@ impl DataFile {
     /// Reads `path` and checks it against `model`.
     pub fn load(path: &Path, model: &ModelFile, targets: Targets) -> Result<Self, CliError> {
         let bytes = output::read_input(path)?;
-        let text = utf8_text(path, &bytes, "a CSV file with a header row")?;
+        Self::from_bytes(path, &bytes, model, targets)
+    }
+
+    /// Checks a data file's contents against `model`; `path` is used in messages.
+    /// Everything [`load`](Self::load) does after reading the file: the entry point of
+    /// the `data_csv` fuzz target.
+    pub fn from_bytes(path: &Path, bytes: &[u8], model: &ModelFile, targets: Targets) -> Result<Self, CliError> {
+        let text = utf8_text(path, bytes, "a CSV file with a header row")?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         if text.trim().is_empty() {
             return Err(CliError::in_file(path, "the file is empty; expected a header row and at least one data row"));
         }
         parse(path, text, model, targets)
+    }
+
+    /// `file:line` of data row `row` (0-based), or just `file` when unknown.
+    pub fn place(&self, row: usize) -> String {
+        match self.lines.get(row) {
+            Some(line) => format!("{}:{line}", self.path.display()),
+            None => self.path.display().to_string(),
+        }
+    }
+}
+
+/// Line breaks in `text`: `\n`, `\r\n`, or a lone `\r` (old Mac files), as the CSV
+/// reader counts them.
+fn line_breaks(text: &str) -> usize {
+    let b = text.as_bytes();
+    b.iter().enumerate().filter(|&(i, &c)| c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n'))).count()
+}
+
+/// Where the record the reader placed at `at` really starts: the reader places it where
+/// it began looking, which can be the `\n` of a `\r\n`, a blank line or a comment line.
+fn record_start(text: &str, at: usize) -> usize {
+    let mut at = at;
+    loop {
+        let Some(rest) = text.get(at..) else { return at };
+        let skipped = rest.trim_start_matches(['\r', '\n']);
+        at += rest.len() - skipped.len();
+        if !skipped.starts_with('#') {
+            return at;
+        }
+        match skipped.find(['\r', '\n']) {
+            Some(end) => at += end,
+            None => return text.len(),
+        }
     }
 }
 
@@ -125,13 +167,15 @@ impl Cells<'_> {
             offset -= 1;
         }
         let before = &self.text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |n| n + 1);
+        let line = line_breaks(before) + 1;
+        let line_start = before.rfind(['\n', '\r']).map_or(0, |n| n + 1);
         (line, before[line_start..].chars().count() + 1)
     }
 }
 
-fn parse(path: &Path, text: &str, model: &ModelFile, want: Targets) -> Result<DataFile, CliError> {
+/// Checks CSV `text` against `model` (a byte order mark already removed); `path` is
+/// used in messages.
+pub fn parse(path: &Path, text: &str, model: &ModelFile, want: Targets) -> Result<DataFile, CliError> {
     let cells = Cells { text };
     let at = |offset: usize, message: String| {
         let (line, column) = cells.place(offset);
@@ -143,6 +187,7 @@ fn parse(path: &Path, text: &str, model: &ModelFile, want: Targets) -> Result<Da
     let mut header: Option<(Vec<String>, usize)> = None;
     let (n_in, n_out) = (model.inputs(), model.outputs());
     let mut layout: Option<Layout> = None;
+    let (mut line, mut line_from) = (1usize, 0usize);
     let mut data = DataFile {
         path: path.to_path_buf(),
         header: Vec::new(),
@@ -151,6 +196,7 @@ fn parse(path: &Path, text: &str, model: &ModelFile, want: Targets) -> Result<Da
         input_width: n_in,
         target_width: 0,
         labels: false,
+        lines: Vec::new(),
     };
     loop {
         let more = reader.read_record(&mut record).map_err(|e| {
@@ -160,11 +206,17 @@ fn parse(path: &Path, text: &str, model: &ModelFile, want: Targets) -> Result<Da
         if !more {
             break;
         }
-        let start = record.position().map_or(0, |p| p.byte() as usize);
+        let start = record_start(text, record.position().map_or(0, |p| p.byte() as usize));
         let starts = cells.starts(start);
         let cell_at = |k: usize| starts.get(k).copied().unwrap_or(start);
         let Some((names, _)) = &header else {
             let names: Vec<String> = record.iter().map(|s| s.trim().to_string()).collect();
+            if names.first().is_some_and(|n| n.starts_with(['{', '['])) {
+                return Err(at(
+                    start,
+                    "this looks like JSON (a model file?); expected a CSV file with a header row".into(),
+                ));
+            }
             if names.iter().all(|n| parse_f32(n).is_ok()) {
                 return Err(at(
                     start,
@@ -200,7 +252,7 @@ fn parse(path: &Path, text: &str, model: &ModelFile, want: Targets) -> Result<Da
             if k < n_in {
                 data.inputs.push(value);
             } else {
-                push_target(&mut data, layout, want, n_out, value).map_err(|m| at(cell_at(k), m))?;
+                push_target(&mut data, layout, want, n_out, value, cell).map_err(|m| at(cell_at(k), m))?;
             }
         }
         if let (Some(Layout::Targets), Targets::For(Loss::SoftmaxCe)) = (layout, want) {
@@ -216,6 +268,10 @@ fn parse(path: &Path, text: &str, model: &ModelFile, want: Targets) -> Result<Da
                 ));
             }
         }
+        // Lines counted from the previous row on, so a long file stays linear.
+        line += text.get(line_from..start).map_or(0, line_breaks);
+        line_from = start;
+        data.lines.push(line);
     }
     let Some((names, header_start)) = header else {
         return Err(CliError::in_file(path, "the file has no rows; expected a header row and at least one data row"));
@@ -281,9 +337,16 @@ impl Layout {
                 }
                 Targets::Optional => format!("{n_in} (the inputs) or {} (inputs and targets)", n_in + n_out),
             };
+            // A file split on another character reads as one column.
+            let separator = match names {
+                [only] if only.contains(';') => "; columns are separated by commas, not semicolons",
+                [only] if only.contains('\t') => "; columns are separated by commas, not tabs",
+                _ => "",
+            };
             format!(
-                "the header has {columns} columns ({}), expected {expected} for the {} network in {}",
-                names.join(","),
+                "the header has {} ({}), expected {expected} for the {} network in {}{separator}",
+                crate::model_file::count(columns, "column"),
+                shorten(&names.join(","), 80),
                 model.shape(),
                 model.path.display()
             )
@@ -297,14 +360,17 @@ fn push_target(
     want: Targets,
     n_out: usize,
     value: f32,
+    cell: &str,
 ) -> Result<(), String> {
     match layout {
         Some(Layout::Label) => {
-            let ok = value >= 0.0 && value.fract() == 0.0 && (value as usize) < n_out;
+            // Judged on the decimal as written: 1e-50 rounds to the f32 0 but is no class.
+            let whole = cell.trim().parse::<f64>().is_ok_and(|v| v.fract() == 0.0);
+            let ok = whole && value >= 0.0 && value.fract() == 0.0 && (value as usize) < n_out;
             if !ok {
                 return Err(format!(
                     "class label {} is not one of 0..{}; expected a whole number below the model's {n_out} outputs",
-                    output::sig32(value),
+                    cell.trim(),
                     n_out - 1
                 ));
             }

@@ -106,8 +106,22 @@ fn from_serde(text: &str, e: &serde_json::Error) -> SyntaxError {
         Some(at) => full[..at].to_string(),
         None => full,
     };
-    let message = if e.is_eof() { format!("the file ends early ({message})") } else { message };
     let line = e.line().max(1);
+    // What stands where serde_json stopped (its column is 1-based, in bytes).
+    let rest =
+        text.split('\n').nth(line - 1).and_then(|row| row.get(e.column().saturating_sub(1)..)).unwrap_or("").trim_end();
+    let word: String =
+        rest.chars().take_while(|c| !matches!(c, ',' | ']' | '}' | ' ' | '\t' | '\r')).take(20).collect();
+    let lower = word.to_ascii_lowercase();
+    let message = if e.is_eof() {
+        format!("the file ends early ({message})")
+    } else if ["nan", "-nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"].contains(&lower.as_str()) {
+        format!("{word} is not a JSON number (JSON numbers are finite decimals such as 0.5)")
+    } else if text.trim_start().starts_with(rest) && !rest.is_empty() && !rest.starts_with(['{', '[']) {
+        format!("the file does not start like JSON (it starts with \"{}\")", crate::model_file::shorten(rest, 20))
+    } else {
+        message
+    };
     // serde_json counts the column in bytes; people count characters.
     let column = match text.split('\n').nth(line - 1) {
         Some(row) => {

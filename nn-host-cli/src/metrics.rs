@@ -4,7 +4,7 @@
 
 use nn_core::data::Dataset;
 use nn_core::train::argmax;
-use nn_core::{forward, Activation, Model};
+use nn_core::{forward, sample_loss, Activation, Loss, Model};
 
 use crate::data_file::DataFile;
 use crate::error::CliError;
@@ -65,4 +65,55 @@ pub fn accuracy(model: &Network, data: &DataFile) -> Result<Option<Accuracy>, Cl
         correct += usize::from(right);
     }
     Ok(Some(Accuracy { correct, total: samples.len() }))
+}
+
+/// A data row on which the model's output, or its loss, is not finite.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NonFiniteRow {
+    /// The row, from 0.
+    pub row: usize,
+    /// `"output"` or `"loss"`.
+    pub what: &'static str,
+    /// The first non-finite value found.
+    pub value: f32,
+}
+
+/// The first row of `data` whose outputs (or, with `loss`, whose loss) are not finite:
+/// a model whose weights or inputs are too large for f32 on this data.
+pub fn first_non_finite(model: &Network, data: &DataFile, loss: Option<Loss>) -> Option<NonFiniteRow> {
+    let mut scratch = vec![0.0f32; model.scratch_len()];
+    let width = data.input_width.max(1);
+    for (row, x) in data.inputs.chunks(width).enumerate() {
+        match forward(model, x, &mut scratch) {
+            Ok(y) => {
+                if let Some(&value) = y.iter().find(|v| !v.is_finite()) {
+                    return Some(NonFiniteRow { row, what: "output", value });
+                }
+            }
+            Err(_) => return Some(NonFiniteRow { row, what: "output", value: f32::NAN }),
+        }
+        let (Some(loss), true) = (loss, data.has_targets()) else { continue };
+        let t = data.targets.get(row * data.target_width..(row + 1) * data.target_width).unwrap_or(&[]);
+        match sample_loss(model, x, t, loss, &mut scratch) {
+            Ok(value) if value.is_finite() => {}
+            Ok(value) => return Some(NonFiniteRow { row, what: "loss", value }),
+            Err(_) => return Some(NonFiniteRow { row, what: "loss", value: f32::NAN }),
+        }
+    }
+    None
+}
+
+impl NonFiniteRow {
+    /// Bad input (exit 2) at the row: `d.csv:3: data row 2: the output of m.json is inf
+    /// on this row; …`.
+    pub fn error(&self, model: &std::path::Path, data: &DataFile) -> CliError {
+        CliError::bad(format!(
+            "{}: data row {}: the {} of {} is {} on this row; the inputs, targets or weights are too large for f32",
+            data.place(self.row),
+            self.row + 1,
+            self.what,
+            model.display(),
+            self.value
+        ))
+    }
 }

@@ -76,13 +76,25 @@ impl ModelFile {
     /// Reads and checks the model at `path` (JSON, or nn-core's binary codec).
     pub fn load(path: &Path) -> Result<Self, CliError> {
         let bytes = output::read_input(path)?;
+        Self::from_bytes(path, &bytes)
+    }
+
+    /// Checks a model file's contents (JSON, or nn-core's binary codec when they start
+    /// with its magic); `path` is used in messages. Everything [`load`](Self::load) does
+    /// after reading the file: the entry point of the `model_json` fuzz target.
+    pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Self, CliError> {
         if bytes.is_empty() {
             return Err(CliError::in_file(path, "the file is empty; expected a JSON nn-model (see `nn init --help`)"));
         }
         if bytes.starts_with(&codec::MAGIC) {
-            return Self::from_codec(path, &bytes);
+            return Self::from_codec(path, bytes);
         }
-        let text = utf8_text(path, &bytes, "a JSON nn-model")?;
+        let text = utf8_text(path, bytes, "a JSON nn-model")?;
+        // A byte order mark (some Windows editors write one) is not part of the JSON.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        if text.trim().is_empty() {
+            return Err(CliError::in_file(path, "the file holds only blanks; expected a JSON nn-model"));
+        }
         Self::from_json(path, text)
     }
 
@@ -417,11 +429,22 @@ fn names() -> String {
     Activation::ALL.iter().map(|a| a.name()).collect::<Vec<_>>().join(", ")
 }
 
+/// `text`, or its first `max` characters and `…` when it is longer (for messages that
+/// quote a file).
+pub fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
 /// Parses a decimal number straight to the nearest `f32`; refuses what does not fit.
 pub fn parse_f32(text: &str) -> Result<f32, String> {
-    let t = text.trim();
+    let full = text.trim();
+    let shown = shorten(full, 40);
+    let t = shown.as_str();
     let v: f32 =
-        t.parse().map_err(|_| format!("\"{t}\" is not a number; expected a decimal number such as 0.5 or -1e-3"))?;
+        full.parse().map_err(|_| format!("\"{t}\" is not a number; expected a decimal number such as 0.5 or -1e-3"))?;
     if v.is_nan() {
         return Err(format!("{t} is not a number; expected a finite number"));
     }

@@ -52,6 +52,8 @@ pub fn positive_f32(s: &str) -> Result<f32, String> {
     let v = parse_f32(s)?;
     if v > 0.0 {
         Ok(v)
+    } else if v == 0.0 && s.trim().parse::<f64>().is_ok_and(|x| x > 0.0) {
+        Err(format!("{} rounds to 0 in f32; expected a positive number of at least {:e}", s.trim(), f32::from_bits(1)))
     } else {
         Err("expected a positive number".into())
     }
@@ -79,7 +81,7 @@ pub fn unit_f32(s: &str) -> Result<f32, String> {
 
 /// An epoch count: a whole number of at least 1.
 pub fn epochs(s: &str) -> Result<u32, String> {
-    match s.trim().parse::<i64>() {
+    match s.trim().parse::<i128>() {
         Ok(n) if n < 1 => Err("expected at least 1 epoch".into()),
         Ok(n) => u32::try_from(n).map_err(|_| format!("expected at most {} epochs", u32::MAX)),
         Err(_) => Err("expected a whole number of epochs, such as 100".into()),
@@ -88,10 +90,18 @@ pub fn epochs(s: &str) -> Result<u32, String> {
 
 /// A batch size: a whole number, 0 meaning the whole data set.
 pub fn batch_size(s: &str) -> Result<usize, String> {
-    match s.trim().parse::<i64>() {
+    match s.trim().parse::<i128>() {
         Ok(n) if n < 0 => Err("a batch size cannot be negative; expected 0 (the whole data set), 1, 2, ...".into()),
         Ok(n) => usize::try_from(n).map_err(|_| "the batch size is too large".into()),
         Err(_) => Err("expected a whole number (0 = the whole data set, 1 = per-sample SGD)".into()),
+    }
+}
+
+/// A time limit: a whole number of seconds from 1 to 86 400 (a day).
+pub fn timeout_seconds(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(n @ 1..=86_400) => Ok(n),
+        _ => Err("expected a whole number of seconds from 1 to 86400".into()),
     }
 }
 

@@ -61,6 +61,12 @@ fn temporary_beside(path: &Path) -> Result<(PathBuf, fs::File), CliError> {
 /// Refuses a target that exists and is not a regular file (a directory, a device, a
 /// FIFO): the rename would replace it.
 fn check_target(path: &Path) -> Result<(), CliError> {
+    if path.as_os_str().to_string_lossy().ends_with(std::path::is_separator) {
+        return Err(CliError::in_file(
+            path,
+            "ends with a separator, so it names a directory; expected a file name to write",
+        ));
+    }
     match fs::metadata(path) {
         Ok(meta) if meta.is_dir() => Err(CliError::in_file(path, "is a directory; expected a file name to write")),
         Ok(meta) if !meta.is_file() => {
@@ -77,6 +83,31 @@ pub fn check_writable(path: &Path) -> Result<(), CliError> {
     let (tmp, file) = temporary_beside(path)?;
     drop(file);
     let _ = fs::remove_file(tmp);
+    Ok(())
+}
+
+/// `path` made absolute with its directory resolved (symbolic links, `..`), so that two
+/// spellings of one file compare equal; as given when the directory does not exist.
+fn resolved(path: &Path) -> PathBuf {
+    match (fs::canonicalize(directory_of(path)), path.file_name()) {
+        (Ok(dir), Some(name)) => dir.join(name),
+        _ => path.to_path_buf(),
+    }
+}
+
+/// Fails when two of the named output options (`("--out", path)`, …) name the same
+/// file: the second write would replace the first.
+pub fn check_distinct(outputs: &[(&str, Option<&Path>)]) -> Result<(), CliError> {
+    let given: Vec<(&str, &Path, PathBuf)> =
+        outputs.iter().filter_map(|&(flag, p)| p.map(|p| (flag, p, resolved(p)))).collect();
+    for (k, (flag, path, full)) in given.iter().enumerate() {
+        if let Some((first, _, _)) = given[..k].iter().find(|(_, _, other)| other == full) {
+            return Err(CliError::in_file(
+                path,
+                format!("{flag} names the same file as {first}; expected a different file for each output"),
+            ));
+        }
+    }
     Ok(())
 }
 

@@ -24,7 +24,7 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
     /// The per-sample loss (the mean over the samples is reported).
-    #[arg(long, value_parser = options::loss)]
+    #[arg(long, value_parser = options::loss, allow_hyphen_values = true)]
     pub loss: Loss,
     /// Print one JSON object instead of text.
     #[arg(long)]
@@ -51,6 +51,17 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     let loss = evaluate(&net, &samples, args.loss, &mut scratch).map_err(|e| {
         CliError::bad(format!("{} and {} do not fit together: {e}", args.model.display(), args.data.display()))
     })?;
+    if !loss.is_finite() {
+        let row = metrics::first_non_finite(&net, &data, Some(args.loss));
+        return Err(match row {
+            Some(r) => r.error(&args.model, &data),
+            None => CliError::bad(format!(
+                "{} on {}: the mean loss is {loss}; the inputs, targets or weights are too large for f32",
+                args.model.display(),
+                args.data.display()
+            )),
+        });
+    }
     let accuracy = metrics::accuracy(&net, &data)?;
     if args.json {
         let report = Report {

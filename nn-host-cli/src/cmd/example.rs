@@ -248,6 +248,13 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         Some(name) => vec![find(name)?],
         None => EXAMPLES.iter().collect(),
     };
+    // A --write directory that cannot take the files fails before anything is printed.
+    if let Some(dir) = &args.write {
+        if !dir.is_dir() {
+            return Err(CliError::in_file(dir, "is not a directory; expected an existing directory for --write"));
+        }
+        output::check_writable(&dir.join("nn-example.json"))?;
+    }
     for (k, e) in chosen.iter().enumerate() {
         if k > 0 {
             page.blank()?;

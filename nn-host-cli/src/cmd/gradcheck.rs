@@ -37,20 +37,20 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
     /// The per-sample loss (the mean over the samples is differentiated).
-    #[arg(long, value_parser = options::loss)]
+    #[arg(long, value_parser = options::loss, allow_hyphen_values = true)]
     pub loss: Loss,
     /// How the numeric derivative is taken.
     #[arg(long, value_enum, default_value_t = Method::Central)]
     pub method: Method,
     /// The difference step ε.
-    #[arg(long, default_value = "0.001", value_parser = options::positive_f32, allow_negative_numbers = true)]
+    #[arg(long, default_value = "0.001", value_parser = options::positive_f32, allow_hyphen_values = true)]
     pub eps: f32,
     /// Absolute tolerance [default: the round-off of an f32 difference quotient,
     /// c·ε_f32·max(|loss|, 0.001)/eps with c = 8 for central and 16 for forward differences].
-    #[arg(long, value_parser = options::non_negative_f32, allow_negative_numbers = true)]
+    #[arg(long, value_parser = options::non_negative_f32, allow_hyphen_values = true)]
     pub atol: Option<f32>,
     /// Relative tolerance [default: 0.01 for central, 0.05 for forward differences].
-    #[arg(long, value_parser = options::non_negative_f32, allow_negative_numbers = true)]
+    #[arg(long, value_parser = options::non_negative_f32, allow_hyphen_values = true)]
     pub rtol: Option<f32>,
     /// Print one JSON object instead of text.
     #[arg(long)]
@@ -100,6 +100,24 @@ pub fn param_name(specs: &[LayerSpec], k: usize) -> String {
     format!("parameter {k}")
 }
 
+/// Fails (exit 2) when the difference step `eps` of `flag` is lost in rounding next to
+/// some parameter (θ ± ε = θ in f32, so that parameter's numeric derivative would be 0)
+/// or moves it out of the f32 range.
+pub fn check_difference_step(flag: &str, eps: f32, specs: &[LayerSpec], params: &[f32]) -> Result<(), CliError> {
+    for (k, &theta) in params.iter().enumerate() {
+        let (up, down) = (theta + eps, theta - eps);
+        let why = if !up.is_finite() || !down.is_finite() {
+            format!("{} ± {eps:?} overflows f32; expected a smaller {flag}", sig32(theta))
+        } else if up == theta || down == theta {
+            format!("in f32, {} ± {eps:?} = {}; expected a larger {flag}", sig32(theta), sig32(theta))
+        } else {
+            continue;
+        };
+        return Err(CliError::bad(format!("{flag} {eps:?} cannot move {} ({why})", param_name(specs, k))));
+    }
+    Ok(())
+}
+
 #[derive(Serialize)]
 struct Report {
     loss: f32,
@@ -121,6 +139,10 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     model.check_loss(args.loss)?;
     let data = DataFile::load(&args.data, &model, Targets::For(args.loss))?;
     let mut net = model.network()?;
+    if let Some(row) = crate::metrics::first_non_finite(&net, &data, Some(args.loss)) {
+        return Err(row.error(&args.model, &data));
+    }
+    check_difference_step("--eps", args.eps, &model.specs, &model.params)?;
     let samples = data.samples()?;
     let count = net.param_count();
     let (mut analytic, mut numeric) = (vec![0.0f32; count], vec![0.0f32; count]);

@@ -12,6 +12,7 @@ use nn_core::train::{dataset_gradient, evaluate};
 use nn_core::{Loss, Mlp, Model};
 use serde::Serialize;
 
+use crate::cmd::gradcheck::check_difference_step;
 use crate::cmd::train::samples_text;
 use crate::data_file::{DataFile, Targets};
 use crate::error::CliError;
@@ -34,16 +35,16 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
     /// The per-sample loss (the Hessian of the mean over the samples is taken).
-    #[arg(long, value_parser = options::loss)]
+    #[arg(long, value_parser = options::loss, allow_hyphen_values = true)]
     pub loss: Loss,
     /// The difference step for the Hessian.
-    #[arg(long, default_value = "0.001", value_parser = options::positive_f32, allow_negative_numbers = true)]
+    #[arg(long, default_value = "0.001", value_parser = options::positive_f32, allow_hyphen_values = true)]
     pub eps: f32,
     /// Largest component of the random displacement d of the Taylor check.
-    #[arg(long, default_value = "0.01", value_parser = options::positive_f32, allow_negative_numbers = true)]
+    #[arg(long, default_value = "0.01", value_parser = options::positive_f32, allow_hyphen_values = true)]
     pub step: f32,
     /// Seed of the random displacement.
-    #[arg(long, default_value = "0", value_parser = options::seed, allow_negative_numbers = true)]
+    #[arg(long, default_value = "0", value_parser = options::seed, allow_hyphen_values = true)]
     pub seed: u32,
     /// Print one JSON object instead of text.
     #[arg(long)]
@@ -105,6 +106,10 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
             args.model.display()
         )));
     }
+    if let Some(row) = crate::metrics::first_non_finite(&net, &data, Some(args.loss)) {
+        return Err(row.error(&args.model, &data));
+    }
+    check_difference_step("--eps", args.eps, &model.specs, &model.params)?;
     let samples = data.samples()?;
     let fit = |e: nn_core::Error| {
         CliError::bad(format!("{} and {} do not fit together: {e}", args.model.display(), args.data.display()))
@@ -127,6 +132,16 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     let zero = vec![0.0f32; p * p];
     let first = taylor(f0, &g, &zero, &d);
     let second = taylor(f0, &g, &h, &d);
+    if !(actual.is_finite() && first.is_finite() && second.is_finite()) {
+        return Err(CliError::bad(format!(
+            "--step {}: the Taylor check overflows f32 (L(θ + d) = {}, first order {}, second order {}); expected \
+             a smaller --step, such as the default 0.01",
+            sig32(args.step),
+            sig32(actual),
+            sig32(first),
+            sig32(second)
+        )));
+    }
     let check = TaylorCheck {
         step: args.step,
         seed: args.seed,

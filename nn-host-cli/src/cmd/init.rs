@@ -26,20 +26,20 @@ pub enum InitName {
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Layer widths, input first: 2,4,1 is 2 inputs, 4 hidden neurons, 1 output.
-    #[arg(long, value_name = "W,W,...", value_parser = options::widths)]
+    #[arg(long, value_name = "W,W,...", value_parser = options::widths, allow_hyphen_values = true)]
     pub layers: ::std::vec::Vec<usize>,
     /// One activation per layer after the input, such as sigmoid,sigmoid (identity,
     /// sigmoid, tanh, relu, leaky_relu, softmax, step).
-    #[arg(long, value_name = "A,A,...", value_parser = options::activations)]
+    #[arg(long, value_name = "A,A,...", value_parser = options::activations, allow_hyphen_values = true)]
     pub activations: ::std::vec::Vec<Activation>,
     /// How the weights are drawn.
     #[arg(long, value_enum, default_value_t = InitName::Xavier)]
     pub init: InitName,
     /// Half-width of the interval for --init uniform [default: 0.5].
-    #[arg(long, value_parser = options::positive_f32, allow_negative_numbers = true)]
+    #[arg(long, value_parser = options::positive_f32, allow_hyphen_values = true)]
     pub limit: Option<f32>,
     /// Seed of the random generator.
-    #[arg(long, default_value = "0", value_parser = options::seed, allow_negative_numbers = true)]
+    #[arg(long, default_value = "0", value_parser = options::seed, allow_hyphen_values = true)]
     pub seed: u32,
     /// Where to write the model (JSON).
     #[arg(long, value_name = "FILE")]
@@ -66,10 +66,22 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     }
     let specs: Vec<LayerSpec> =
         args.layers.windows(2).zip(&args.activations).map(|(w, &a)| LayerSpec::new(w[0], w[1], a)).collect();
-    let count = check_specs(&specs).map_err(|e| CliError::bad(format!("--layers: {e}")))?;
-    if count > MAX_PARAMS {
-        return Err(CliError::bad(format!("--layers gives {count} parameters; at most {MAX_PARAMS} are supported")));
+    // Counted with checked arithmetic first: widths near usize::MAX would overflow.
+    let count = specs
+        .iter()
+        .try_fold(0usize, |sum, s| s.inputs.checked_mul(s.outputs)?.checked_add(s.outputs)?.checked_add(sum));
+    match count {
+        Some(count) if count <= MAX_PARAMS => {}
+        Some(count) => {
+            return Err(CliError::bad(format!("--layers gives {count} parameters; at most {MAX_PARAMS} are supported")))
+        }
+        None => {
+            return Err(CliError::bad(format!(
+                "--layers gives more parameters than this computer can count; at most {MAX_PARAMS} are supported"
+            )))
+        }
     }
+    let count = check_specs(&specs).map_err(|e| CliError::bad(format!("--layers: {e}")))?;
     let mut net = Mlp::new(specs, vec![0.0f32; count]).map_err(|e| CliError::bad(format!("--layers: {e}")))?;
     let init = match args.init {
         InitName::Xavier => Init::Xavier,

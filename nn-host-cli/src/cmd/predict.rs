@@ -7,8 +7,8 @@ use nn_core::{forward, Model};
 
 use crate::data_file::{DataFile, Targets};
 use crate::error::CliError;
+use crate::metrics::NonFiniteRow;
 use crate::model_file::ModelFile;
-use crate::outln;
 
 /// Arguments of `nn predict`.
 #[derive(Debug, clap::Args)]
@@ -29,12 +29,19 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     let data = DataFile::load(&args.data, &model, Targets::Optional)?;
     let net = model.network()?;
     let names: Vec<String> = (1..=model.outputs()).map(|k| format!("output{k}")).collect();
-    outln!(out, "{}", names.join(","));
+    // Every row is computed before the first is printed: a bad row leaves no partial CSV.
+    let mut text = names.join(",");
+    text.push('\n');
     let mut scratch = vec![0.0f32; net.scratch_len()];
-    for x in data.inputs.chunks(data.input_width) {
-        let y = forward(&net, x, &mut scratch).map_err(|e| CliError::in_file(&args.data, e))?;
+    for (k, x) in data.inputs.chunks(data.input_width.max(1)).enumerate() {
+        let y = forward(&net, x, &mut scratch).map_err(|e| CliError::bad(format!("{}: {e}", data.place(k))))?;
+        if let Some(&value) = y.iter().find(|v| !v.is_finite()) {
+            return Err(NonFiniteRow { row: k, what: "output", value }.error(&args.model, &data));
+        }
         let row: Vec<String> = y.iter().map(|v| v.to_string()).collect();
-        outln!(out, "{}", row.join(","));
+        text.push_str(&row.join(","));
+        text.push('\n');
     }
+    write!(out, "{text}").map_err(CliError::stdout)?;
     Ok(())
 }

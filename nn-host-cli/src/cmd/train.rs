@@ -39,44 +39,44 @@ pub struct Args {
     pub data: PathBuf,
     /// The per-sample loss: mse, sse, half_sse, bce (sigmoid output) or softmax_ce
     /// (softmax output); a batch's loss is the mean over its samples.
-    #[arg(long, value_parser = options::loss)]
+    #[arg(long, value_parser = options::loss, allow_hyphen_values = true)]
     pub loss: Loss,
     /// The update rule.
     #[arg(long, value_enum, default_value_t = OptimizerName::Sgd)]
     pub optimizer: OptimizerName,
     /// Learning rate: positive and finite.
-    #[arg(long, value_name = "RATE", value_parser = options::positive_f32, allow_negative_numbers = true)]
+    #[arg(long, value_name = "RATE", value_parser = options::positive_f32, allow_hyphen_values = true)]
     pub lr: f32,
     /// Passes over the data set: at least 1.
-    #[arg(long, value_name = "N", value_parser = options::epochs, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", value_parser = options::epochs, allow_hyphen_values = true)]
     pub epochs: u32,
     /// Samples per update: 1 is per-sample SGD, 0 the whole data set in one batch.
-    #[arg(long, value_name = "B", default_value = "1", value_parser = options::batch_size, allow_negative_numbers = true)]
+    #[arg(long, value_name = "B", default_value = "1", value_parser = options::batch_size, allow_hyphen_values = true)]
     pub batch_size: usize,
     /// Momentum μ in [0, 1) for --optimizer momentum or nesterov [default: 0.9].
-    #[arg(long, value_name = "M", value_parser = options::unit_f32, allow_negative_numbers = true)]
+    #[arg(long, value_name = "M", value_parser = options::unit_f32, allow_hyphen_values = true)]
     pub momentum: Option<f32>,
     /// Adam's β₁ in [0, 1) [default: 0.9].
-    #[arg(long, value_parser = options::unit_f32, allow_negative_numbers = true)]
+    #[arg(long, value_parser = options::unit_f32, allow_hyphen_values = true)]
     pub beta1: Option<f32>,
     /// Adam's β₂ in [0, 1) [default: 0.999].
-    #[arg(long, value_parser = options::unit_f32, allow_negative_numbers = true)]
+    #[arg(long, value_parser = options::unit_f32, allow_hyphen_values = true)]
     pub beta2: Option<f32>,
     /// Adam's ε, positive [default: 1e-8].
-    #[arg(long, value_parser = options::positive_f32, allow_negative_numbers = true)]
+    #[arg(long, value_parser = options::positive_f32, allow_hyphen_values = true)]
     pub epsilon: Option<f32>,
     /// Learning-rate schedule: constant, step:EVERY:GAMMA, exponential:GAMMA or
     /// inverse_time:DECAY.
-    #[arg(long, default_value = "constant", value_parser = options::schedule)]
+    #[arg(long, default_value = "constant", value_parser = options::schedule, allow_hyphen_values = true)]
     pub schedule: Schedule,
     /// L2 weight decay λ (added as λ·w to each weight's gradient; biases are not decayed).
-    #[arg(long, value_name = "W", default_value = "0", value_parser = options::non_negative_f32, allow_negative_numbers = true)]
+    #[arg(long, value_name = "W", default_value = "0", value_parser = options::non_negative_f32, allow_hyphen_values = true)]
     pub weight_decay: f32,
     /// Clip each batch gradient to this global L2 norm; 0 turns clipping off.
-    #[arg(long, value_name = "C", default_value = "0", value_parser = options::non_negative_f32, allow_negative_numbers = true)]
+    #[arg(long, value_name = "C", default_value = "0", value_parser = options::non_negative_f32, allow_hyphen_values = true)]
     pub clip_norm: f32,
     /// Seed of the shuffling.
-    #[arg(long, default_value = "0", value_parser = options::seed, allow_negative_numbers = true)]
+    #[arg(long, default_value = "0", value_parser = options::seed, allow_hyphen_values = true)]
     pub seed: u32,
     /// Take the samples in file order (otherwise they are shuffled every epoch from --seed).
     #[arg(long)]
@@ -278,6 +278,11 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     config.validate().map_err(|e| CliError::bad(format!("invalid training options: {e}")))?;
     let outputs: Vec<&Path> =
         [Some(args.out.as_path()), args.log.as_deref(), args.plot.as_deref()].into_iter().flatten().collect();
+    output::check_distinct(&[
+        ("--out", Some(args.out.as_path())),
+        ("--log", args.log.as_deref()),
+        ("--plot", args.plot.as_deref()),
+    ])?;
     for path in &outputs {
         output::check_writable(path)?;
     }
@@ -317,7 +322,15 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         }
     })
     .map_err(|e| match e {
-        CliError::BadInput(m) => CliError::bad(format!("{} on {}: {m}", args.model.display(), args.data.display())),
+        CliError::BadInput(m) => {
+            // Where the starting parameters first fail on the data, if they do.
+            let first = model.network().ok().and_then(|n| metrics::first_non_finite(&n, &data, Some(args.loss)));
+            let place = match first {
+                Some(r) => format!(" (first at {}, data row {}: {} {})", data.place(r.row), r.row + 1, r.what, r.value),
+                None => String::new(),
+            };
+            CliError::bad(format!("{} on {}: {m}{place}", args.model.display(), args.data.display()))
+        }
         other => other,
     })?;
     if let Some(bar) = &bar {

@@ -21,8 +21,8 @@ use nn_core::{Model, Network};
 use serde::Serialize;
 
 use crate::error::CliError;
-use crate::outln;
 use crate::output::{self, sig32};
+use crate::{options, outln};
 
 /// Differences listed before the rest are counted.
 const MAX_LISTED: usize = 10;
@@ -54,7 +54,7 @@ pub struct Args {
     #[arg(long, value_name = "PROGRAM", default_value = "qemu-system-arm")]
     pub qemu: PathBuf,
     /// Seconds before a QEMU run is stopped.
-    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = options::timeout_seconds, allow_hyphen_values = true)]
     pub timeout: u64,
     /// Print one JSON object instead of text.
     #[arg(long)]
@@ -157,6 +157,12 @@ fn firmware_dir(dir: Option<&Path>) -> Result<PathBuf, CliError> {
     here.ancestors().map(|a| a.join("firmware")).find(|f| f.join("README.md").is_file()).ok_or_else(|| {
         CliError::bad("no firmware directory here or above; run from the repository or pass --firmware DIR")
     })
+}
+
+/// Whether `path` starts with the ELF magic (what QEMU's `-kernel` loads here).
+fn is_elf(path: &Path) -> bool {
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == *b"\x7fELF"
 }
 
 /// Fails with exit code 2 unless `qemu` can be run.
@@ -282,6 +288,12 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
             return Err(CliError::in_file(
                 image,
                 format!("no {} firmware image here; build it with: {build}", board.name),
+            ));
+        }
+        if !is_elf(image) {
+            return Err(CliError::in_file(
+                image,
+                format!("is not an ELF executable; expected the {} firmware image that cargo builds", board.name),
             ));
         }
     }
