@@ -23,7 +23,14 @@ pub const LANES: usize = 8;
 pub fn exp(x: f32) -> f32 {
     #[cfg(feature = "fast-math")]
     {
-        micromath::F32(x).exp().0
+        // micromath builds 2^k by setting the exponent field: outside this range k
+        // leaves it (a debug assertion fires, or the bits wrap), so the tails and NaN
+        // go to libm.
+        if (-87.0..=88.0).contains(&x) {
+            micromath::F32(x).exp().0
+        } else {
+            libm::expf(x)
+        }
     }
     #[cfg(not(feature = "fast-math"))]
     {
@@ -42,7 +49,7 @@ pub fn tanh(x: f32) -> f32 {
         } else if x < -9.0 {
             -1.0
         } else {
-            1.0 - 2.0 / (micromath::F32(2.0 * x).exp().0 + 1.0)
+            1.0 - 2.0 / (exp(2.0 * x) + 1.0)
         }
     }
     #[cfg(not(feature = "fast-math"))]
