@@ -167,7 +167,7 @@ fn session() -> Result<i32, Fail> {
     let mut store = None;
     let mut stored: Option<GestureNet> = None;
     if !opts.verify {
-        let mut path = [0u8; 128];
+        let mut path = [0u8; 256];
         let path = c_path(opts.flash, &mut path)?;
         let (mut flash, blank) = Flash::open(path)?;
         if let Some(n) = opts.cut_after {
@@ -342,7 +342,7 @@ fn crc_of(record: &[u8]) -> u32 {
     }
 }
 
-fn c_path<'b>(path: &str, buf: &'b mut [u8; 128]) -> Result<&'b CStr, Fail> {
+fn c_path<'b>(path: &str, buf: &'b mut [u8; 256]) -> Result<&'b CStr, Fail> {
     let bytes = path.as_bytes();
     let dst = buf.get_mut(..bytes.len()).ok_or(Fail::Args("--flash path too long"))?;
     dst.copy_from_slice(bytes);
