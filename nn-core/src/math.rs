@@ -86,12 +86,18 @@ pub fn pow(x: f32, y: f32) -> f32 {
 /// [`crate::activation::sigmoid`] on every input.
 ///
 /// On x86-64 and AArch64 (default math only) it runs [`sigmoid_exact`] four values at a
-/// time, which the compiler turns into SIMD code with no data-dependent branch; the
-/// Cortex-M cores call libm's `expf` once a value (fewer instructions there).
+/// time, which the compiler turns into SIMD code with no data-dependent branch (a layer
+/// of fewer than four calls libm per value: lower latency there); the Cortex-M cores call
+/// libm's `expf` once a value (fewer instructions there).
 #[inline]
 pub fn sigmoid_in_place(values: &mut [f32]) {
     #[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(feature = "fast-math")))]
-    {
+    if values.len() < 4 {
+        // Too few for a vector: libm's own code, whose branches are predicted.
+        for v in values.iter_mut() {
+            *v = crate::activation::sigmoid(*v);
+        }
+    } else {
         let mut chunks = values.chunks_exact_mut(4);
         for chunk in &mut chunks {
             let mut v = [0.0f32; 4];
