@@ -104,6 +104,8 @@ impl fmt::Display for Gesture {
 ///
 /// Sums are exact integers; the only rounding is one conversion to `f32`, one division
 /// and one `sqrtf` per value, all correctly rounded, so every target gives the same bits.
+/// Every value is finite for every window: `|Σx| ≤ 2²⁰` and `n²·variance < 2⁴⁰`, far
+/// inside `f32`'s range. [`checked_features`] adds the quality check.
 ///
 /// # Examples
 /// ```
@@ -126,6 +128,91 @@ pub fn features(window: &Window) -> Features {
         out[3 + axis] = libm::sqrtf(n2_var as f32) / scale;
     }
     out
+}
+
+/// Samples of a window that may sit at a full-scale rail before the window is
+/// [`WindowFault::Saturated`]: half of the window.
+///
+/// A hard shake may clip its peaks at ±4 g for a few samples per cycle, and such a window
+/// still says "shake" through its spread; a window that spends half its time or more at
+/// the rail says only what the rail is (a shock, a sensor reporting its limit, a wrong
+/// full scale), not how the board moved. The gesture simulator never comes near the rail
+/// (its strongest shake stays under 2.5 g).
+pub const SATURATED_MIN: usize = WINDOW / 2;
+
+/// Why a window is unfit to train on or to classify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum WindowFault {
+    /// Every sample is identical on all three axes: the output registers stopped
+    /// updating. A powered accelerometer is never that quiet: its noise at rest is a few
+    /// milli-g, more than the 2 mg step, so 96 identical readings do not happen.
+    Stuck,
+    /// At least [`SATURATED_MIN`] samples have an axis at (or beyond) a full-scale rail,
+    /// `FULL_SCALE_MG` or `-FULL_SCALE_MG - 2`.
+    Saturated,
+    /// A feature came out non-finite. This cannot happen for `i16` samples (the sums are
+    /// exact and bounded, see [`features`]); the check makes the guarantee not depend on
+    /// that argument.
+    NonFinite,
+}
+
+impl fmt::Display for WindowFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            WindowFault::Stuck => "stuck (every sample identical)",
+            WindowFault::Saturated => "saturated (half the window at full scale)",
+            WindowFault::NonFinite => "non-finite features",
+        })
+    }
+}
+
+impl core::error::Error for WindowFault {}
+
+/// Checks that `window` looks like a working accelerometer: not [stuck](WindowFault::Stuck),
+/// not [saturated](WindowFault::Saturated).
+///
+/// # Examples
+/// ```
+/// use nn_core::sensor::{check_window, WindowFault, WINDOW};
+/// let mut window = [[0, 0, 1000]; WINDOW];
+/// assert_eq!(check_window(&window), Err(WindowFault::Stuck));
+/// window[5][0] = 2; // one step of noise is enough
+/// assert_eq!(check_window(&window), Ok(()));
+/// ```
+pub fn check_window(window: &Window) -> Result<(), WindowFault> {
+    let first = window[0];
+    if window.iter().all(|s| *s == first) {
+        return Err(WindowFault::Stuck);
+    }
+    let at_rail = |v: i16| v >= FULL_SCALE_MG || v <= -FULL_SCALE_MG - 2;
+    let railed = window.iter().filter(|s| s.iter().any(|&v| at_rail(v))).count();
+    if railed >= SATURATED_MIN {
+        return Err(WindowFault::Saturated);
+    }
+    Ok(())
+}
+
+/// [`features`] of a window that passes [`check_window`], every value checked finite:
+/// the only way the firmware turns a window into something it learns from or predicts on.
+///
+/// # Examples
+/// ```
+/// use nn_core::sensor::{checked_features, WindowFault, WINDOW};
+/// assert_eq!(checked_features(&[[4094, 0, 0]; WINDOW]), Err(WindowFault::Stuck));
+/// let mut shaky = [[0, 0, 1000]; WINDOW];
+/// shaky.iter_mut().step_by(2).for_each(|s| s[0] = 4094);
+/// assert_eq!(checked_features(&shaky), Err(WindowFault::Saturated));
+/// ```
+pub fn checked_features(window: &Window) -> Result<Features, WindowFault> {
+    check_window(window)?;
+    let f = features(window);
+    if f.iter().all(|v| v.is_finite()) {
+        Ok(f)
+    } else {
+        Err(WindowFault::NonFinite)
+    }
 }
 
 /// One labelled training example.
@@ -469,6 +556,21 @@ impl<const N: usize> Dataset for ExampleBuffer<N> {
     }
 }
 
+/// One example as a data set of one sample: online training steps on the window just
+/// read ([`Trainer::step`] with batch `[0]`).
+impl Dataset for Example {
+    fn len(&self) -> usize {
+        1
+    }
+
+    fn sample(&self, index: usize) -> Option<(&[f32], &[f32])> {
+        if index != 0 {
+            return None;
+        }
+        Some((&self.features, ONE_HOT.get(self.label.index())?))
+    }
+}
+
 /// Everything besides the data that fixes a trained [`GestureNet`] bit for bit.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -622,7 +724,8 @@ impl Demo {
     }
 
     /// Fills `buffer` with the training windows, each read by `read(gesture)` (which
-    /// must start a window of that gesture and return its samples).
+    /// must start a window of that gesture and return its samples, and should skip
+    /// windows that fail [`check_window`]: one that gets here ends the collection).
     pub fn collect<const N: usize, E>(
         &self,
         buffer: &mut ExampleBuffer<N>,
@@ -630,7 +733,7 @@ impl Demo {
     ) -> Result<(), DemoError<E>> {
         for i in 0..self.train_windows {
             let label = Self::gesture(i);
-            let features = features(&read(label).map_err(DemoError::Read)?);
+            let features = checked_features(&read(label).map_err(DemoError::Read)?).map_err(DemoError::Window)?;
             buffer.push(Example { features, label }).map_err(|_| DemoError::BufferFull)?;
         }
         Ok(())
@@ -647,7 +750,8 @@ impl Demo {
         for i in 0..self.test_windows {
             let truth = Self::gesture(self.train_windows + i);
             let window = read(truth).map_err(DemoError::Read)?;
-            let (predicted, _) = predict(net, &features(&window)).map_err(DemoError::Net)?;
+            let features = checked_features(&window).map_err(DemoError::Window)?;
+            let (predicted, _) = predict(net, &features).map_err(DemoError::Net)?;
             score.record(truth, predicted);
         }
         Ok(score)
@@ -673,6 +777,8 @@ impl Demo {
 pub enum DemoError<E> {
     /// Reading a window failed.
     Read(E),
+    /// A window failed the quality check ([`checked_features`]).
+    Window(WindowFault),
     /// More training windows than the buffer holds.
     BufferFull,
     /// Training or prediction failed.
@@ -683,6 +789,7 @@ impl<E: fmt::Debug> fmt::Display for DemoError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DemoError::Read(e) => write!(f, "reading a window failed: {e:?}"),
+            DemoError::Window(e) => write!(f, "unusable window: {e}"),
             DemoError::BufferFull => f.write_str("the example buffer is full"),
             DemoError::Net(e) => write!(f, "{e}"),
         }
@@ -741,6 +848,78 @@ mod tests {
                 assert!((f64::from(f[3 + axis]) - var.sqrt() / 1000.0).abs() < 1e-6);
             }
         }
+    }
+
+    /// (window, expected check) pairs at the thresholds.
+    fn threshold_cases() -> [(Window, Result<(), WindowFault>); 7] {
+        let flat = [[10, -20, 1000]; WINDOW];
+        let mut one_step = flat;
+        one_step[WINDOW - 1][2] = 1002;
+        let railed = |n: usize, value: i16| {
+            let mut w = one_step;
+            w.iter_mut().take(n).for_each(|s| s[1] = value);
+            w
+        };
+        [
+            (flat, Err(WindowFault::Stuck)),
+            (one_step, Ok(())),
+            (railed(SATURATED_MIN - 1, FULL_SCALE_MG), Ok(())),
+            (railed(SATURATED_MIN, FULL_SCALE_MG), Err(WindowFault::Saturated)),
+            (railed(SATURATED_MIN, -FULL_SCALE_MG - 2), Err(WindowFault::Saturated)),
+            (railed(SATURATED_MIN, FULL_SCALE_MG - 2), Ok(())),
+            // Beyond the rail (a wrong full scale) counts as at the rail.
+            (railed(WINDOW - 1, i16::MAX), Err(WindowFault::Saturated)),
+        ]
+    }
+
+    #[test]
+    fn window_check_thresholds() {
+        for (i, (w, expected)) in threshold_cases().iter().enumerate() {
+            assert_eq!(check_window(w), *expected, "case {i}");
+            assert_eq!(checked_features(w).map(|_| ()), *expected, "case {i}");
+        }
+        // Stuck at the rail is reported as stuck.
+        assert_eq!(check_window(&[[FULL_SCALE_MG; 3]; WINDOW]), Err(WindowFault::Stuck));
+    }
+
+    #[test]
+    fn simulated_windows_pass_the_check() {
+        let mut sim = GestureSim::new(17);
+        for _ in 0..2000 {
+            for g in Gesture::ALL {
+                let w = sim.window(g);
+                assert_eq!(checked_features(&w), Ok(features(&w)), "{g}");
+            }
+        }
+    }
+
+    #[test]
+    fn features_are_finite_at_the_extremes() {
+        let mut alternating = [[i16::MIN; 3]; WINDOW];
+        alternating.iter_mut().step_by(2).for_each(|s| *s = [i16::MAX; 3]);
+        for w in [[[i16::MIN; 3]; WINDOW], [[i16::MAX; 3]; WINDOW], alternating] {
+            assert!(features(&w).iter().all(|v| v.is_finite()), "{:?}", features(&w));
+        }
+        let f = features(&alternating);
+        assert_eq!(f[3], 32.7675); // (32767 + 32768) / 2 milli-g, in g
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn features_are_always_finite(w in proptest::array::uniform32(proptest::array::uniform3(proptest::num::i16::ANY))) {
+            proptest::prop_assert!(features(&w).iter().all(|v| v.is_finite()));
+            if let Ok(f) = checked_features(&w) {
+                proptest::prop_assert_eq!(f, features(&w));
+            }
+        }
+    }
+
+    #[test]
+    fn an_example_is_a_data_set_of_one() {
+        let ex = Example { features: [0.5; FEATURES], label: Gesture::Tilt };
+        assert_eq!(Dataset::len(&ex), 1);
+        assert_eq!(ex.sample(0), Some((&ex.features[..], &[0.0, 0.0, 1.0][..])));
+        assert_eq!(ex.sample(1), None);
     }
 
     #[test]
