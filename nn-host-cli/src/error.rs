@@ -87,7 +87,16 @@ impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CliError::BadInput(m) | CliError::Disagree(m) | CliError::Diverged(m) | CliError::NotImplemented(m) => {
-                f.write_str(m)
+                // One line whatever a file held: a newline or other control character
+                // quoted from a file (a CSV cell, a JSON string) is shown escaped.
+                for c in m.chars() {
+                    if c.is_control() {
+                        write!(f, "{}", c.escape_default())?;
+                    } else {
+                        write!(f, "{c}")?;
+                    }
+                }
+                Ok(())
             }
             CliError::BrokenPipe => f.write_str("standard output was closed"),
         }
@@ -124,4 +133,17 @@ macro_rules! outln {
     ($out:expr, $($arg:tt)*) => {
         writeln!($out, $($arg)*).map_err($crate::error::CliError::stdout)?
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the `model_json` and `data_csv` fuzz targets: a newline in a JSON key or
+    /// a quoted CSV cell made a message of two lines.
+    #[test]
+    fn messages_are_one_line_whatever_the_file_held() {
+        let e = CliError::at(Path::new("d.csv"), 2, 3, "\"a\nb\" is not a number");
+        assert_eq!(e.to_string(), "d.csv:2:3: \"a\\nb\" is not a number");
+    }
 }

@@ -251,7 +251,11 @@ impl Reader<'_> {
         for Member { key, key_pos, node } in members {
             let Some(slot) = allowed.iter().position(|a| a == key) else {
                 let keys = allowed.join(", ");
-                return Err(self.err(*key_pos, segs, format!("unknown key \"{key}\"; expected only {keys}")));
+                return Err(self.err(
+                    *key_pos,
+                    segs,
+                    format!("unknown key \"{}\"; expected only {keys}", shorten(key, 40)),
+                ));
             };
             if found[slot].is_some() {
                 return Err(self.err(*key_pos, segs, format!("the key \"{key}\" appears twice")));
@@ -289,7 +293,11 @@ impl Reader<'_> {
         match &format.value {
             Value::String(s) if s == FORMAT => {}
             Value::String(s) => {
-                return Err(self.err(format.pos, &[Seg::Key("format")], format!("is \"{s}\", expected \"{FORMAT}\"")))
+                return Err(self.err(
+                    format.pos,
+                    &[Seg::Key("format")],
+                    format!("is \"{}\", expected \"{FORMAT}\"", shorten(s, 40)),
+                ))
             }
             other => {
                 return Err(self.err(
@@ -353,7 +361,11 @@ impl Reader<'_> {
         let act_segs = [here[0], here[1], Seg::Key("activation")];
         let activation = match &act_node.value {
             Value::String(name) => Activation::from_name(name).ok_or_else(|| {
-                self.err(act_node.pos, &act_segs, format!("unknown activation \"{name}\"; expected one of {}", names()))
+                self.err(
+                    act_node.pos,
+                    &act_segs,
+                    format!("unknown activation \"{}\"; expected one of {}", shorten(name, 40), names()),
+                )
             })?,
             other => {
                 return Err(self.err(
