@@ -1,0 +1,437 @@
+//! Power cuts and bit flips under the model store (`nn_core::persist::ModelStore`), over
+//! a simulated NOR flash written here from the datasheet rules, not from the store:
+//!
+//! - a write can only clear bits (`new = old & data`), one 32-bit word at a time, and a
+//!   word is written at most once between two erases (the nRF52's NVMC rule; checked);
+//! - an erase sets a whole page to `0xFF`;
+//! - the power can go after any number of word writes and page erases: the operation in
+//!   progress is left half done, in one of two ways (a word with some of its bits
+//!   cleared or a page with a prefix erased; or a word untouched and a page with random
+//!   bits set), and nothing after it happens.
+//!
+//! A series of real codec records of the gesture network (`nn_core::sensor::GestureNet`,
+//! 103 parameters, 430 bytes) is saved the way the firmware saves
+//! (`ModelStore::save_verified`), and every save is cut at every possible operation
+//! count. After each cut the device reboots (a new store over the same flash) and loads
+//! the way the firmware boots (`load_latest` with the codec check): it must get the
+//! model saved before or the one being saved — never garbage, never nothing once a model
+//! was saved — and the store must take the next save. Then every bit of the newest
+//! record (and of the queue's item header before it) is flipped in turn: the damage must
+//! be detected and the previous model loaded.
+//!
+//! The figures (cases run, old/new outcomes) are printed; docs/reliability.md quotes them.
+
+use std::ops::Range;
+
+use embedded_storage::nor_flash::{ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash};
+use nn_core::codec;
+use nn_core::init::{Init, Rng};
+use nn_core::persist::ModelStore;
+use nn_core::sensor::GestureNet;
+use nn_core::Network;
+
+/// A small deterministic generator for the half-done operations.
+#[derive(Clone)]
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+/// How an interrupted operation is left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tear {
+    /// Word: a random subset of the bits it was clearing is cleared. Page: a random
+    /// prefix of its words is erased, the rest keeps its old contents.
+    Partial,
+    /// Word: nothing written. Page: each bit set to 1 with probability one half.
+    Scrambled,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FlashError {
+    Kind(NorFlashErrorKind),
+    PowerCut,
+}
+
+impl NorFlashError for FlashError {
+    fn kind(&self) -> NorFlashErrorKind {
+        match *self {
+            FlashError::Kind(k) => k,
+            FlashError::PowerCut => NorFlashErrorKind::Other,
+        }
+    }
+}
+
+/// NOR flash in RAM with a power switch.
+#[derive(Clone)]
+struct SimFlash<const PAGE: usize> {
+    mem: Vec<u8>,
+    /// Whether each word was written since its page was last erased.
+    written: Vec<bool>,
+    /// Operations allowed before the power goes (`None`: no cut planned).
+    budget: Option<usize>,
+    dead: bool,
+    tear: Tear,
+    rng: XorShift,
+    /// Word writes and page erases done (including a torn one).
+    ops: usize,
+    erases: usize,
+    /// Whether the power went during a page erase.
+    torn_erase: bool,
+}
+
+impl<const PAGE: usize> SimFlash<PAGE> {
+    fn new(pages: usize) -> Self {
+        SimFlash {
+            mem: vec![0xFF; pages * PAGE],
+            written: vec![false; pages * PAGE / 4],
+            budget: None,
+            dead: false,
+            tear: Tear::Partial,
+            rng: XorShift(0x9E37_79B9_7F4A_7C15),
+            ops: 0,
+            erases: 0,
+            torn_erase: false,
+        }
+    }
+
+    /// Cuts the power after `ops` more operations, tearing the next one as `tear`.
+    fn cut_after(&mut self, ops: usize, tear: Tear, seed: u64) {
+        self.budget = Some(ops);
+        self.tear = tear;
+        self.rng = XorShift(seed | 1);
+    }
+
+    /// Power back on: the contents stay.
+    fn reboot(&mut self) {
+        self.budget = None;
+        self.dead = false;
+        self.torn_erase = false;
+    }
+
+    /// Takes one operation from the budget; false when the power goes now.
+    fn spend(&mut self) -> bool {
+        self.ops += 1;
+        match &mut self.budget {
+            Some(0) => {
+                self.dead = true;
+                false
+            }
+            Some(n) => {
+                *n -= 1;
+                true
+            }
+            None => true,
+        }
+    }
+
+    fn range(&self, offset: u32, len: usize) -> Result<Range<usize>, FlashError> {
+        let start = offset as usize;
+        match start.checked_add(len) {
+            Some(end) if end <= self.mem.len() => Ok(start..end),
+            _ => Err(FlashError::Kind(NorFlashErrorKind::OutOfBounds)),
+        }
+    }
+}
+
+impl<const PAGE: usize> ErrorType for SimFlash<PAGE> {
+    type Error = FlashError;
+}
+
+impl<const PAGE: usize> ReadNorFlash for SimFlash<PAGE> {
+    const READ_SIZE: usize = 1;
+
+    fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), FlashError> {
+        if self.dead {
+            return Err(FlashError::PowerCut);
+        }
+        let r = self.range(offset, bytes.len())?;
+        bytes.copy_from_slice(&self.mem[r]);
+        Ok(())
+    }
+
+    fn capacity(&self) -> usize {
+        self.mem.len()
+    }
+}
+
+impl<const PAGE: usize> NorFlash for SimFlash<PAGE> {
+    const WRITE_SIZE: usize = 4;
+    const ERASE_SIZE: usize = PAGE;
+
+    fn erase(&mut self, from: u32, to: u32) -> Result<(), FlashError> {
+        if self.dead {
+            return Err(FlashError::PowerCut);
+        }
+        let r = self.range(from, (to as usize).saturating_sub(from as usize))?;
+        if r.start % PAGE != 0 || r.end % PAGE != 0 {
+            return Err(FlashError::Kind(NorFlashErrorKind::NotAligned));
+        }
+        for page in r.step_by(PAGE) {
+            if !self.spend() {
+                let torn = &mut self.mem[page..page + PAGE];
+                match self.tear {
+                    Tear::Partial => {
+                        let words = (self.rng.next() % (PAGE as u64 / 4)) as usize;
+                        torn[..4 * words].fill(0xFF);
+                    }
+                    Tear::Scrambled => {
+                        for b in torn.iter_mut() {
+                            *b |= self.rng.next() as u8;
+                        }
+                    }
+                }
+                self.torn_erase = true;
+                return Err(FlashError::PowerCut);
+            }
+            self.mem[page..page + PAGE].fill(0xFF);
+            self.written[page / 4..(page + PAGE) / 4].fill(false);
+            self.erases += 1;
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), FlashError> {
+        if self.dead {
+            return Err(FlashError::PowerCut);
+        }
+        let r = self.range(offset, bytes.len())?;
+        if r.start % 4 != 0 || r.len() % 4 != 0 {
+            return Err(FlashError::Kind(NorFlashErrorKind::NotAligned));
+        }
+        for (i, word) in bytes.chunks(4).enumerate() {
+            let at = r.start + 4 * i;
+            assert!(!self.written[at / 4], "word at {at:#x} written twice without an erase");
+            if !self.spend() {
+                if self.tear == Tear::Partial {
+                    let keep = self.rng.next() as u8;
+                    for (m, b) in self.mem[at..at + 4].iter_mut().zip(word) {
+                        // Of the bits this write clears, only some got cleared.
+                        *m &= *b | keep;
+                    }
+                }
+                return Err(FlashError::PowerCut);
+            }
+            self.written[at / 4] = true;
+            for (m, b) in self.mem[at..at + 4].iter_mut().zip(word) {
+                *m &= *b;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The codec record of gesture network number `k` (distinct weights for each `k`).
+fn record(k: u32) -> Vec<u8> {
+    let mut net = GestureNet::default();
+    Init::Xavier.apply(&mut net, &mut Rng::new(k));
+    let mut bytes = vec![0u8; codec::encoded_len(&net)];
+    let n = codec::encode(&net, &mut bytes).expect("encode");
+    bytes.truncate(n);
+    bytes
+}
+
+/// What the firmware accepts at boot: a codec record that loads into a GestureNet.
+fn is_model(r: &[u8]) -> bool {
+    let mut net = GestureNet::default();
+    codec::decode(r).and_then(|d| d.load_into(&mut net)).is_ok()
+}
+
+const BUF: usize = 4096;
+
+/// Boots: a new store over `flash`, and the newest record that passes the codec check.
+fn boot<const PAGE: usize>(flash: SimFlash<PAGE>) -> (Result<Option<Vec<u8>>, String>, SimFlash<PAGE>) {
+    let size = flash.mem.len() as u32;
+    let mut store = ModelStore::new(flash, 0..size).expect("a valid range");
+    let (mut scratch, mut out) = (vec![0u8; BUF], vec![0u8; BUF]);
+    let got =
+        store.load_latest(&mut scratch, &mut out, is_model).map(|r| r.map(<[u8]>::to_vec)).map_err(|e| e.to_string());
+    (got, store.into_flash())
+}
+
+/// Saves `rec` as the firmware does.
+fn save<const PAGE: usize>(flash: SimFlash<PAGE>, rec: &[u8]) -> (Result<(), String>, SimFlash<PAGE>) {
+    let size = flash.mem.len() as u32;
+    let mut store = ModelStore::new(flash, 0..size).expect("a valid range");
+    let mut scratch = vec![0u8; BUF];
+    let r = store.save_verified(rec, &mut scratch).map_err(|e| e.to_string());
+    (r, store.into_flash())
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    saves: usize,
+    cuts: usize,
+    old: usize,
+    new: usize,
+    cut_in_erase: usize,
+    pages_erased: usize,
+}
+
+/// Saves `count` records in turn on `pages` pages of `PAGE` bytes, cutting each save at
+/// every operation count in both tear modes.
+fn power_cuts<const PAGE: usize>(pages: usize, count: u32, every_nth_save: u32) -> Tally {
+    let mut tally = Tally::default();
+    let mut flash = SimFlash::<PAGE>::new(pages);
+    let mut previous: Option<Vec<u8>> = None;
+    for k in 1..=count {
+        let rec = record(k);
+        // The uninterrupted save: its operation count, and the state the next save starts from.
+        let mut probe = flash.clone();
+        probe.ops = 0;
+        let erases_before = probe.erases;
+        let (r, done) = save(probe, &rec);
+        r.unwrap_or_else(|e| panic!("save {k}: {e}"));
+        let total = done.ops;
+        let erases = done.erases - erases_before;
+        tally.pages_erased += erases;
+        // Every save that erases a page is cut, and the first two, and every n-th.
+        if k % every_nth_save == 0 || k <= 2 || erases > 0 {
+            for cut in 0..total {
+                for tear in [Tear::Partial, Tear::Scrambled] {
+                    let mut f = flash.clone();
+                    f.ops = 0;
+                    f.cut_after(cut, tear, u64::from(k) << 32 | cut as u64);
+                    let (saved, mut f) = save(f, &rec);
+                    assert!(saved.is_err(), "save {k} cut after {cut} of {total} operations reported success");
+                    tally.cut_in_erase += usize::from(f.torn_erase);
+                    f.reboot();
+                    let (got, f) = boot(f);
+                    let got = got.unwrap_or_else(|e| {
+                        panic!("save {k} cut after {cut} ({tear:?}): the boot found no readable model: {e}")
+                    });
+                    match (&got, &previous) {
+                        (Some(r), _) if *r == rec => tally.new += 1,
+                        (Some(r), Some(p)) if r == p => tally.old += 1,
+                        (Some(_), _) => panic!("save {k} cut after {cut} ({tear:?}): garbage loaded"),
+                        (None, Some(_)) => {
+                            panic!("save {k} cut after {cut} ({tear:?}): nothing loaded, but model {} was saved", k - 1)
+                        }
+                        (None, None) => tally.old += 1,
+                    }
+                    // The store takes the next save and returns it.
+                    let next = record(10_000 + k);
+                    let (r, f) = save(f, &next);
+                    r.unwrap_or_else(|e| panic!("save {k} cut after {cut} ({tear:?}): the next save failed: {e}"));
+                    let (got, _) = boot(f);
+                    assert_eq!(got, Ok(Some(next)), "save {k} cut after {cut} ({tear:?}): the next save is not loaded");
+                    tally.cuts += 1;
+                }
+            }
+        }
+        flash = done;
+        flash.reboot();
+        let (got, f) = boot(flash);
+        assert_eq!(got, Ok(Some(rec.clone())), "save {k}: not loaded back");
+        flash = f;
+        previous = Some(rec);
+        tally.saves += 1;
+    }
+    tally
+}
+
+/// Flips every bit of the newest record and of the 8 bytes before it (the queue's item
+/// header) in turn: each flip must be caught and the previous model loaded.
+fn bit_flips<const PAGE: usize>(pages: usize, saves: u32) -> usize {
+    let mut flash = SimFlash::<PAGE>::new(pages);
+    for k in 1..=saves {
+        let (r, f) = save(flash, &record(k));
+        r.unwrap();
+        flash = f;
+    }
+    let (newest, previous) = (record(saves), record(saves - 1));
+    let at = flash.mem.windows(newest.len()).rposition(|w| w == newest.as_slice()).expect("the newest record in flash");
+    let bits = (at.saturating_sub(8)..at + newest.len()).flat_map(|byte| (0..8).map(move |bit| (byte, bit)));
+    let mut n = 0;
+    for (byte, bit) in bits {
+        let mut f = flash.clone();
+        f.mem[byte] ^= 1 << bit;
+        let (got, _) = boot(f);
+        let got = got.unwrap_or_else(|e| panic!("bit {bit} of byte {byte:#x} flipped: no readable model: {e}"));
+        assert!(
+            got == Some(previous.clone()),
+            "bit {bit} of byte {byte:#x} flipped: loaded {:?} bytes",
+            got.map(|r| r.len())
+        );
+        n += 1;
+    }
+    n
+}
+
+#[test]
+fn gesture_records_are_430_bytes() {
+    assert_eq!(record(1).len(), 430);
+    assert_eq!(<GestureNet as Network>::PARAMS, 103);
+    assert!(record(1) != record(2));
+}
+
+/// The firmware's layout: four 4 KiB pages (nRF52833), nine records a page, so the
+/// 37th save erases the oldest page (80 saves in release wrap around twice).
+#[test]
+fn a_power_cut_at_every_operation_of_every_save_keeps_a_good_model_4k_pages() {
+    let saves = if cfg!(debug_assertions) { 40 } else { 80 };
+    let t = power_cuts::<4096>(4, saves, if cfg!(debug_assertions) { 4 } else { 1 });
+    println!(
+        "power cuts, 4 x 4096-byte pages: {} saves ({} page erases), {} cuts ({} in a page erase): {} left the old model, {} the new",
+        t.saves, t.pages_erased, t.cuts, t.cut_in_erase, t.old, t.new
+    );
+    assert!(t.pages_erased >= 1 && t.cut_in_erase >= 1, "the series must wrap around the range: {t:?}");
+}
+
+/// Small pages: two records a page, so every other save erases a page and cuts land in
+/// erases often.
+#[test]
+fn a_power_cut_at_every_operation_of_every_save_keeps_a_good_model_1k_pages() {
+    let saves = if cfg!(debug_assertions) { 12 } else { 40 };
+    let t = power_cuts::<1024>(4, saves, 1);
+    println!(
+        "power cuts, 4 x 1024-byte pages: {} saves ({} page erases), {} cuts ({} in a page erase): {} left the old model, {} the new",
+        t.saves, t.pages_erased, t.cuts, t.cut_in_erase, t.old, t.new
+    );
+    assert!(t.pages_erased >= 4 && t.cut_in_erase >= 4, "{t:?}");
+}
+
+#[test]
+fn a_flipped_bit_in_the_newest_record_falls_back_to_the_previous_model() {
+    // Once on a fresh page, once after the range wrapped.
+    let a = bit_flips::<4096>(4, 5);
+    let b = bit_flips::<4096>(4, 41);
+    let c = bit_flips::<1024>(4, 9);
+    println!("bit flips: {} single-bit flips in the newest record and its item header, each detected", a + b + c);
+}
+
+/// Flips every bit of the queue's page markers (the first and last 16 bytes of each
+/// page) after the range has wrapped: the newest model still loads, and the next save
+/// works and loads back.
+#[test]
+fn a_flipped_bit_in_a_page_marker_loses_nothing() {
+    let mut flash = SimFlash::<4096>::new(4);
+    for k in 1..=41 {
+        let (r, f) = save(flash, &record(k));
+        r.unwrap();
+        flash = f;
+    }
+    let mut n = 0;
+    for page in 0..4 {
+        let start = page * 4096;
+        for byte in (start..start + 16).chain(start + 4096 - 16..start + 4096) {
+            for bit in 0..8 {
+                let mut f = flash.clone();
+                f.mem[byte] ^= 1 << bit;
+                let (got, f) = boot(f);
+                assert_eq!(got, Ok(Some(record(41))), "bit {bit} of byte {byte:#x} flipped");
+                let (saved, f) = save(f, &record(99));
+                assert_eq!(saved, Ok(()), "bit {bit} of byte {byte:#x} flipped: the next save failed");
+                assert_eq!(boot(f).0, Ok(Some(record(99))), "bit {bit} of byte {byte:#x} flipped: next save lost");
+                n += 1;
+            }
+        }
+    }
+    println!("page-marker flips: {n} single-bit flips, the newest model loaded and the next save kept each time");
+}
