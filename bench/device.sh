@@ -173,14 +173,17 @@ for core in m4 m0; do
         $3 ~ /^[tTrR]$/ && $2 + 0 > 0 {
             name = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ /, "", name); size = $2 + 0
             short = name; sub(/::h[0-9a-f]+$/, "", short)
-            if (name ~ /^(xor_step|xor_forward|xor_init)$/ || name ~ /^nn_core::/ || name ~ /init_net/) p = 1
-            else if (name ~ /^libm::/) p = 2
-            else if (name ~ /compiler_builtins::float|__aeabi_f|__aeabi_i2f|__aeabi_ui2f|__clzsi2|__aeabi_lmul|__aeabi_d/) p = 3
-            else p = 4
+            if (name ~ /^(xor_step|xor_init)$/ || name ~ /^nn_core::/ || name ~ /init_net/) p = 1
+            else if (name == "xor_forward") p = 2
+            else if (name ~ /^libm::/) p = 3
+            else if (name ~ /compiler_builtins::float|__aeabi_f|__aeabi_i2f|__aeabi_ui2f|__clzsi2|__aeabi_lmul|__aeabi_d/) p = 4
+            else p = 5
             bytes[p] += size; syms[p] = syms[p] (syms[p] == "" ? "" : ", ") short " " size
         }
-        END { split("nn-core (training step, forward pass, initialisation)|libm (expf)|soft-float runtime (compiler-builtins)|start-up, vector table, main loop, exit", label, "|")
-              for (p = 1; p <= 4; p++) if (p in bytes) printf "| %s | %s | %d |\n", label[p], syms[p], bytes[p] }'
+        END { split("nn-core: training (sgd_step, initialisation, finiteness confirmation)|nn-core: forward pass (the trained net in use)|libm (expf, called by nn-core)|soft-float runtime (compiler-builtins)|start-up, vector table, main loop, exit", label, "|")
+              for (p = 1; p <= 5; p++) if (p in bytes) printf "| %s | %s | %d |\n", label[p], syms[p], bytes[p]
+              printf "| **nn-core in all (training + forward pass)** | | **%d** |\n", bytes[1] + bytes[2]
+              printf "| nn-core + libm expf | | %d |\n", bytes[1] + bytes[2] + bytes[3] }'
     echo
     echo "C xor trainer for the same core (xor_only_m4.c, -O2), for comparison:"
     echo
