@@ -394,7 +394,7 @@ fn a_power_cut_at_every_operation_of_every_save_keeps_a_good_model_1k_pages() {
         "power cuts, 4 x 1024-byte pages: {} saves ({} page erases), {} cuts ({} in a page erase): {} left the old model, {} the new",
         t.saves, t.pages_erased, t.cuts, t.cut_in_erase, t.old, t.new
     );
-    assert!(t.pages_erased >= 4 && t.cut_in_erase >= 4, "{t:?}");
+    assert!(t.pages_erased >= 2 && t.cut_in_erase >= 4, "{t:?}");
 }
 
 #[test]
