@@ -182,14 +182,16 @@ impl core::error::Error for WindowFault {}
 /// assert_eq!(check_window(&window), Ok(()));
 /// ```
 pub fn check_window(window: &Window) -> Result<(), WindowFault> {
-    let first = window[0];
-    if window.iter().all(|s| *s == first) {
-        return Err(WindowFault::Stuck);
-    }
     let at_rail = |v: i16| v >= FULL_SCALE_MG || v <= -FULL_SCALE_MG - 2;
+    // Saturation first: a window pinned to a rail is also constant, and "saturated"
+    // says more about it.
     let railed = window.iter().filter(|s| s.iter().any(|&v| at_rail(v))).count();
     if railed >= SATURATED_MIN {
         return Err(WindowFault::Saturated);
+    }
+    let first = window[0];
+    if window.iter().all(|s| *s == first) {
+        return Err(WindowFault::Stuck);
     }
     Ok(())
 }
@@ -200,7 +202,7 @@ pub fn check_window(window: &Window) -> Result<(), WindowFault> {
 /// # Examples
 /// ```
 /// use nn_core::sensor::{checked_features, WindowFault, WINDOW};
-/// assert_eq!(checked_features(&[[4094, 0, 0]; WINDOW]), Err(WindowFault::Stuck));
+/// assert_eq!(checked_features(&[[40, 0, 980]; WINDOW]), Err(WindowFault::Stuck));
 /// let mut shaky = [[0, 0, 1000]; WINDOW];
 /// shaky.iter_mut().step_by(2).for_each(|s| s[0] = 4094);
 /// assert_eq!(checked_features(&shaky), Err(WindowFault::Saturated));
@@ -878,8 +880,8 @@ mod tests {
             assert_eq!(check_window(w), *expected, "case {i}");
             assert_eq!(checked_features(w).map(|_| ()), *expected, "case {i}");
         }
-        // Stuck at the rail is reported as stuck.
-        assert_eq!(check_window(&[[FULL_SCALE_MG; 3]; WINDOW]), Err(WindowFault::Stuck));
+        // Pinned to the rail is reported as saturated.
+        assert_eq!(check_window(&[[FULL_SCALE_MG; 3]; WINDOW]), Err(WindowFault::Saturated));
     }
 
     #[test]
