@@ -65,7 +65,25 @@ impl<I2C: I2c> Accelerometer<I2C> {
     /// Checks the chip identity and configures it (see the module docs). `delay` lets
     /// the driver wait for the mode change (it may be a no-op under simulation).
     pub fn new(i2c: I2C, delay: &mut impl DelayNs) -> Result<Self, AccelError<I2C::Error>> {
+        Self::init(i2c, delay).map_err(|(e, _)| e)
+    }
+
+    /// Like [`new`](Self::new), but gives the bus back when the chip cannot be set up,
+    /// so that the caller can try again later ([`crate::reader`] does). A fresh driver
+    /// each time: its cached register values are the chip's power-on ones, which is what
+    /// a chip that lost power or reset holds.
+    pub fn init(i2c: I2C, delay: &mut impl DelayNs) -> Result<Self, (AccelError<I2C::Error>, I2C)> {
         let mut sensor = Lsm303agr::new_with_i2c(i2c);
+        match Self::configure(&mut sensor, delay) {
+            Ok(()) => Ok(Accelerometer { sensor }),
+            Err(e) => Err((e, sensor.destroy())),
+        }
+    }
+
+    fn configure(
+        sensor: &mut Lsm303agr<I2cInterface<I2C>, mode::MagOneShot>,
+        delay: &mut impl DelayNs,
+    ) -> Result<(), AccelError<I2C::Error>> {
         let id = sensor.accelerometer_id()?;
         if !id.is_correct() {
             return Err(AccelError::WrongDevice(id.raw()));
@@ -73,7 +91,7 @@ impl<I2C: I2c> Accelerometer<I2C> {
         sensor.init()?;
         sensor.set_accel_mode_and_odr(delay, AccelMode::HighResolution, ODR)?;
         sensor.set_accel_scale(AccelScale::G4)?;
-        Ok(Accelerometer { sensor })
+        Ok(())
     }
 
     /// The newest sample if the chip has one that was not read yet.

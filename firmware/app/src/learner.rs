@@ -6,7 +6,7 @@
 //! [`Learner::train`] and a save to flash. Keeping the decisions here lets the host test
 //! a whole session of a user (`tests/learner.rs`).
 
-use nn_core::sensor::{self, Example, ExampleBuffer, Gesture, GestureNet, Recipe, Window, CLASSES};
+use nn_core::sensor::{self, Example, ExampleBuffer, Gesture, GestureNet, Recipe, Window, WindowFault, CLASSES};
 use nn_core::train::EpochReport;
 
 /// Examples kept in RAM.
@@ -93,6 +93,12 @@ pub enum Outcome {
     BackToCollect,
     /// A and B held while collecting: nothing to do.
     Ignored,
+    /// The window failed the quality check and was neither stored nor classified (the
+    /// fault-tolerant [`crate::reader`] skips such windows before they get here).
+    Rejected {
+        /// What was wrong with it.
+        fault: WindowFault,
+    },
 }
 
 /// The learning state of the device.
@@ -129,10 +135,16 @@ impl Learner {
 
     /// Handles one window read while `held` was held throughout.
     pub fn on_window(&mut self, window: &Window, held: Held) -> Result<Outcome, nn_core::Error> {
-        let features = sensor::features(window);
-        match (self.mode, held.label(), self.net.as_ref()) {
-            (Mode::Collect, None, _) => Ok(Outcome::Ignored),
-            (Mode::Collect, Some(label), _) => {
+        let checked = sensor::checked_features(window);
+        match (self.mode, held.label(), self.net.as_ref(), checked) {
+            (Mode::Collect, None, _, _) => Ok(Outcome::Ignored),
+            (Mode::Predict, None, _, _) | (Mode::Predict, _, None, _) => {
+                self.mode = Mode::Collect;
+                self.recorded = 0;
+                Ok(Outcome::BackToCollect)
+            }
+            (_, _, _, Err(fault)) => Ok(Outcome::Rejected { fault }),
+            (Mode::Collect, Some(label), _, Ok(features)) => {
                 self.buffer.push_capped(Example { features, label }, PER_CLASS_CAP);
                 self.recorded = self.recorded.saturating_add(1);
                 let counts = Gesture::ALL.map(|g| self.buffer.count(g));
@@ -142,12 +154,7 @@ impl Learner {
                     Ok(Outcome::Collected { label, counts })
                 }
             }
-            (Mode::Predict, None, _) | (Mode::Predict, _, None) => {
-                self.mode = Mode::Collect;
-                self.recorded = 0;
-                Ok(Outcome::BackToCollect)
-            }
-            (Mode::Predict, Some(_), Some(net)) => {
+            (Mode::Predict, Some(_), Some(net), Ok(features)) => {
                 let (gesture, probabilities) = sensor::predict(net, &features)?;
                 Ok(Outcome::Predicted { gesture, probabilities })
             }

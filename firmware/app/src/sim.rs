@@ -12,11 +12,22 @@
 //! The driver owns its bus, while the firmware must choose the gesture of each window:
 //! the chip therefore lives in a `RefCell` and [`SimBus`] is the bus handle given to the
 //! driver.
+//!
+//! **Faults.** A [`FaultPlan`] makes the chip misbehave, deterministically from a seed:
+//! transfers that fail (NACK on data, bus error) at a given rate, and [`Episode`]s that
+//! start at random and last a while — off the bus and back reset, no new data, output
+//! stuck, output saturated. [`SimLsm303agr::inject`] starts one on demand (for tests).
+//! The fault clock is the chip's own: one tick per transfer addressed to it and one per
+//! millisecond the firmware waits through a [`SimDelay`] (a transfer at 100–400 kHz
+//! takes a fraction of a millisecond, so a tick is about a millisecond either way).
+//! With [`FaultPlan::NONE`] (the default) nothing is drawn and the chip behaves exactly
+//! as without the feature.
 
 use core::cell::RefCell;
 
+use embedded_hal::delay::DelayNs;
 use embedded_hal::i2c::{self, ErrorKind, ErrorType, I2c, NoAcknowledgeSource, Operation};
-use nn_core::sensor::{Gesture, GestureSim, Sample};
+use nn_core::sensor::{Gesture, GestureSim, Sample, XorShift32};
 
 /// 7-bit I2C address of the accelerometer.
 pub const ACCEL_ADDR: u8 = 0x19;
@@ -32,6 +43,143 @@ const OUT_X_L_A: u8 = 0x28;
 const OUT_Z_H_A: u8 = 0x2D;
 const AUTO_INCREMENT: u8 = 0x80;
 
+/// A way the simulated chip can misbehave for a while.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Episode {
+    /// Off the bus: NACKs both its addresses, then comes back reset (power-on
+    /// registers, powered down), as after a brown-out. Only setting it up again brings
+    /// data back.
+    Unresponsive,
+    /// Answers, but no new sample is ready (`STATUS_REG_A` reads 0) until the time is up
+    /// or `CTRL_REG1_A` is written (setting the chip up again restarts conversions).
+    NoData,
+    /// New samples are flagged, but the output registers keep the last one.
+    Stuck,
+    /// The output is sixteen times the true signal, clamped at the full-scale rails:
+    /// gravity alone puts an axis on its rail.
+    Saturated,
+}
+
+impl Episode {
+    /// All episodes, in the order of [`InjectedFaults::episodes`].
+    pub const ALL: [Episode; 4] = [Episode::Unresponsive, Episode::NoData, Episode::Stuck, Episode::Saturated];
+
+    /// Lower-case name, as printed in logs.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Episode::Unresponsive => "unresponsive",
+            Episode::NoData => "no_data",
+            Episode::Stuck => "stuck",
+            Episode::Saturated => "saturated",
+        }
+    }
+
+    /// Range of lengths, in ticks, of an episode started at random: off the bus for 0.5
+    /// to 3 s; no data for 1.5 to 6 sample time-outs (200 polls 1 ms apart, 400 ticks);
+    /// stuck or saturated for one to three windows of reads (64 transfers each).
+    const fn lengths(self) -> (u32, u32) {
+        match self {
+            Episode::Unresponsive => (500, 3000),
+            Episode::NoData => (600, 2400),
+            Episode::Stuck | Episode::Saturated => (64, 192),
+        }
+    }
+}
+
+/// How often the simulated chip misbehaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct FaultPlan {
+    /// Seed of the fault generator (separate from the motion's).
+    pub seed: u32,
+    /// Chance per million that a transfer fails with no effect (alternately a NACK on
+    /// data and a bus error).
+    pub bus_error_ppm: u32,
+    /// Chance per million, per tick while no episode runs, that one starts (kind
+    /// uniform over [`Episode::ALL`], length uniform in its range).
+    pub episode_ppm: u32,
+}
+
+impl FaultPlan {
+    /// A chip that never fails.
+    pub const NONE: FaultPlan = FaultPlan { seed: 0, bus_error_ppm: 0, episode_ppm: 0 };
+
+    /// What QEMU's `--faults` injects for the session of seed `session_seed`: 2 % of
+    /// transfers fail, and an episode starts about every 1 000 ticks (every 15 windows
+    /// or so). The fault generator's seed is derived from the session's, so that
+    /// faults and motion are not the same random stream.
+    pub const fn demo(session_seed: u32) -> FaultPlan {
+        FaultPlan {
+            seed: session_seed.wrapping_mul(0x9E37_79B9) ^ 0xFA17_5EED,
+            bus_error_ppm: 20_000,
+            episode_ppm: 1_000,
+        }
+    }
+}
+
+/// Faults the simulated chip has injected so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct InjectedFaults {
+    /// Transfers failed on purpose (besides those of an unresponsive episode).
+    pub bus_errors: u32,
+    /// Transfers NACKed while unresponsive.
+    pub nacks: u32,
+    /// Episodes started, in the order of [`Episode::ALL`].
+    pub episodes: [u32; 4],
+}
+
+impl core::fmt::Display for InjectedFaults {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "bus_errors={} nacks={}", self.bus_errors, self.nacks)?;
+        for (e, n) in Episode::ALL.iter().zip(self.episodes) {
+            write!(f, " {}={n}", e.name())?;
+        }
+        Ok(())
+    }
+}
+
+/// The fault generator's state.
+#[derive(Debug, Clone)]
+struct Faults {
+    plan: FaultPlan,
+    rng: XorShift32,
+    /// The running episode and the transfers it has left.
+    episode: Option<(Episode, u32)>,
+    /// Alternates the kind of transient error.
+    toggle: bool,
+    injected: InjectedFaults,
+}
+
+impl Faults {
+    fn new(plan: FaultPlan) -> Self {
+        Faults {
+            plan,
+            rng: XorShift32::new(plan.seed),
+            episode: None,
+            toggle: false,
+            injected: InjectedFaults::default(),
+        }
+    }
+
+    fn chance(&mut self, ppm: u32) -> bool {
+        ppm > 0 && self.rng.next_u32() % 1_000_000 < ppm
+    }
+
+    fn start(&mut self, episode: Episode, transfers: u32) {
+        self.episode = Some((episode, transfers));
+        if let Some(n) = Episode::ALL.iter().position(|e| *e == episode).and_then(|i| self.injected.episodes.get_mut(i))
+        {
+            *n = n.saturating_add(1);
+        }
+    }
+
+    fn active(&self) -> Option<Episode> {
+        self.episode.map(|(e, _)| e)
+    }
+}
+
 /// Register file and data source of one simulated chip.
 #[derive(Debug, Clone)]
 pub struct SimLsm303agr {
@@ -41,18 +189,83 @@ pub struct SimLsm303agr {
     /// A sample sits in the output registers and has not been read completely.
     latched: bool,
     samples: u32,
+    faults: Faults,
 }
 
 impl SimLsm303agr {
     /// A chip in its power-on state, whose motion comes from `source`.
     pub fn new(source: GestureSim) -> Self {
+        Self::with_faults(source, FaultPlan::NONE)
+    }
+
+    /// A chip in its power-on state that misbehaves as `plan` says.
+    pub fn with_faults(source: GestureSim, plan: FaultPlan) -> Self {
+        let (accel, mag) = Self::power_on_registers();
+        SimLsm303agr { accel, mag, source, latched: false, samples: 0, faults: Faults::new(plan) }
+    }
+
+    fn power_on_registers() -> ([u8; 0x40], [u8; 0x80]) {
         let mut accel = [0; 0x40];
         let mut mag = [0; 0x80];
         accel[usize::from(WHO_AM_I_A)] = 0x33;
         accel[usize::from(CTRL_REG1_A)] = 0x07; // power-down, x/y/z enabled
         mag[usize::from(WHO_AM_I_M)] = 0x40;
         mag[0x60] = 0x03; // CFG_REG_A_M: idle
-        SimLsm303agr { accel, mag, source, latched: false, samples: 0 }
+        (accel, mag)
+    }
+
+    /// Starts `episode` now, for `ticks` ticks (replacing any running one).
+    pub fn inject(&mut self, episode: Episode, ticks: u32) {
+        self.faults.start(episode, ticks);
+    }
+
+    /// The episode running now, if any.
+    pub fn episode(&self) -> Option<Episode> {
+        self.faults.active()
+    }
+
+    /// Faults injected so far.
+    pub fn injected(&self) -> InjectedFaults {
+        self.faults.injected
+    }
+
+    /// Advances the fault clock by one tick: ends the running episode when its time is
+    /// up, or perhaps starts one.
+    pub fn tick(&mut self) {
+        if let Some((episode, left)) = self.faults.episode {
+            if left == 0 {
+                self.faults.episode = None;
+                if episode == Episode::Unresponsive {
+                    // Back on the bus after a brown-out: power-on state.
+                    (self.accel, self.mag) = Self::power_on_registers();
+                    self.latched = false;
+                }
+            } else {
+                self.faults.episode = Some((episode, left - 1));
+            }
+        }
+        if self.faults.episode.is_none() && self.faults.chance(self.faults.plan.episode_ppm) {
+            let kind = self.faults.rng.next_u32() as usize % Episode::ALL.len();
+            let episode = Episode::ALL.get(kind).copied().unwrap_or(Episode::NoData);
+            let (low, high) = episode.lengths();
+            let length = low + self.faults.rng.next_u32() % (high - low + 1);
+            self.faults.start(episode, length);
+        }
+    }
+
+    /// One tick for a transfer; `Err` when this transfer fails.
+    fn transfer_tick(&mut self) -> Result<(), SimError> {
+        self.tick();
+        if self.faults.active() == Some(Episode::Unresponsive) {
+            self.faults.injected.nacks = self.faults.injected.nacks.saturating_add(1);
+            return Err(SimError::NoDevice);
+        }
+        if self.faults.chance(self.faults.plan.bus_error_ppm) {
+            self.faults.injected.bus_errors = self.faults.injected.bus_errors.saturating_add(1);
+            self.faults.toggle = !self.faults.toggle;
+            return Err(if self.faults.toggle { SimError::DataNack } else { SimError::BusFault });
+        }
+        Ok(())
     }
 
     /// Starts a window of `gesture` in the motion source.
@@ -95,7 +308,22 @@ impl SimLsm303agr {
         if self.latched || !self.powered() {
             return;
         }
-        let sample: Sample = self.source.sample();
+        let episode = self.faults.active();
+        if episode == Some(Episode::NoData) {
+            return;
+        }
+        let mut sample: Sample = self.source.sample();
+        if episode == Some(Episode::Stuck) {
+            // The motion goes on; the output registers do not follow it.
+            self.latched = true;
+            self.samples = self.samples.wrapping_add(1);
+            return;
+        }
+        if episode == Some(Episode::Saturated) {
+            // Sixteen times the signal (a shock, a lost full-scale setting): gravity
+            // and motion hit the rail, the small axes keep their noise.
+            sample = sample.map(|v| v.saturating_mul(16));
+        }
         let (shift, mg_per_digit) = self.encoding();
         let max = (1i32 << (15 - shift)) - 1;
         for (axis, mg) in sample.iter().enumerate() {
@@ -140,6 +368,9 @@ impl SimLsm303agr {
         if matches!(reg, WHO_AM_I_A | STATUS_REG_A | OUT_X_L_A..=OUT_Z_H_A) {
             return;
         }
+        if reg == CTRL_REG1_A && self.faults.active() == Some(Episode::NoData) {
+            self.faults.episode = None; // a new configuration restarts conversions
+        }
         if let Some(r) = self.accel.get_mut(usize::from(reg)) {
             *r = value;
         }
@@ -149,6 +380,7 @@ impl SimLsm303agr {
         if address != ACCEL_ADDR && address != MAG_ADDR {
             return Err(SimError::NoDevice);
         }
+        self.transfer_tick()?;
         // The register pointer: set by the first written byte, advanced when bit 7 of
         // the sub-address asked for auto-increment.
         let mut pointer: Option<(u8, bool)> = None;
@@ -199,14 +431,19 @@ pub enum SimError {
     NoRegister,
     /// The chip is borrowed elsewhere (a firmware bug, never a bus condition).
     Busy,
+    /// An injected NACK of a data byte.
+    DataNack,
+    /// An injected bus error (a misplaced start or stop condition).
+    BusFault,
 }
 
 impl i2c::Error for SimError {
     fn kind(&self) -> ErrorKind {
         match self {
             SimError::NoDevice => ErrorKind::NoAcknowledge(NoAcknowledgeSource::Address),
-            SimError::NoRegister => ErrorKind::NoAcknowledge(NoAcknowledgeSource::Data),
+            SimError::NoRegister | SimError::DataNack => ErrorKind::NoAcknowledge(NoAcknowledgeSource::Data),
             SimError::Busy => ErrorKind::Other,
+            SimError::BusFault => ErrorKind::Bus,
         }
     }
 }
@@ -223,5 +460,32 @@ impl I2c for SimBus<'_> {
     fn transaction(&mut self, address: u8, operations: &mut [Operation<'_>]) -> Result<(), Self::Error> {
         let mut chip = self.0.try_borrow_mut().map_err(|_| SimError::Busy)?;
         chip.transaction(address, operations)
+    }
+}
+
+/// A delay for the simulated chip: it takes no time, but moves the chip's fault clock on
+/// by one tick per millisecond, so that waiting lets an episode end.
+#[derive(Debug)]
+pub struct SimDelay<'a> {
+    chip: &'a RefCell<SimLsm303agr>,
+    ns: u64,
+}
+
+impl<'a> SimDelay<'a> {
+    /// A delay whose waits count on `chip`'s clock.
+    pub fn new(chip: &'a RefCell<SimLsm303agr>) -> Self {
+        SimDelay { chip, ns: 0 }
+    }
+}
+
+impl DelayNs for SimDelay<'_> {
+    fn delay_ns(&mut self, ns: u32) {
+        self.ns += u64::from(ns);
+        while self.ns >= 1_000_000 {
+            self.ns -= 1_000_000;
+            if let Ok(mut chip) = self.chip.try_borrow_mut() {
+                chip.tick();
+            }
+        }
     }
 }

@@ -1,0 +1,348 @@
+//! A fault-tolerant accelerometer: every window it delivers is safe to learn from, every
+//! window it cannot deliver comes with a reason, and the firmware never stops on a fault.
+//!
+//! [`Reader::read_window`] applies this policy ([`Policy`]):
+//! - a transfer that fails (NACK, bus error) is tried again, up to
+//!   [`sample_retries`](Policy::sample_retries) failures in a row: a glitch costs one
+//!   transfer, not the window;
+//! - a sample that does not arrive within [`SAMPLE_TIMEOUT_POLLS`] polls 1 ms apart
+//!   ends the window: the chip stopped converting;
+//! - a complete window must pass [`checked_features`] (not stuck, not saturated, finite);
+//! - after [`reinit_after`](Policy::reinit_after) failed windows in a row, the sensor is set
+//!   up again from scratch ([`Accelerometer::init`] on the same bus): a chip that reset
+//!   or hung is powered down or misconfigured until then. If that fails too the reader is
+//!   offline, and each later call first tries again, after
+//!   [`offline_pause_ms`](Policy::offline_pause_ms) so that a board without its sensor
+//!   does not spin.
+//!
+//! [`FaultCounters`] counts every fault by kind for the logs (defmt on the board, the
+//! `faults:` and `summary:` lines under QEMU).
+
+use core::fmt;
+
+use embedded_hal::delay::DelayNs;
+use embedded_hal::i2c::I2c;
+use nn_core::sensor::{checked_features, Sample, Window, WindowFault, WINDOW};
+
+use crate::accel::{Accelerometer, SAMPLE_TIMEOUT_POLLS};
+
+/// How hard the reader tries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Policy {
+    /// Extra attempts after a failed transfer (failures in a row, per sample).
+    pub sample_retries: u32,
+    /// Failed windows in a row before the sensor is set up again (at least 1).
+    pub reinit_after: u32,
+    /// Pause before returning [`Skip::Offline`], in milliseconds.
+    pub offline_pause_ms: u32,
+}
+
+impl Policy {
+    /// 3 retries per sample (four transient errors in a row are rare unless the bus is
+    /// broken), set up again after 3 failed windows (about 2 s at 50 Hz), one window's
+    /// time (640 ms) between attempts while offline.
+    pub const DEFAULT: Policy = Policy { sample_retries: 3, reinit_after: 3, offline_pause_ms: 640 };
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// Why a window was skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Skip {
+    /// Transfers failed `1 + sample_retries` times in a row.
+    Bus,
+    /// A sample did not arrive in time.
+    Timeout,
+    /// The complete window failed the quality check.
+    Window(WindowFault),
+    /// The sensor is not set up, and setting it up failed again.
+    Offline,
+}
+
+impl fmt::Display for Skip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Skip::Bus => f.write_str("I2C transfers failed after every retry"),
+            Skip::Timeout => f.write_str("no sample in time"),
+            Skip::Window(fault) => write!(f, "window {fault}"),
+            Skip::Offline => f.write_str("sensor offline"),
+        }
+    }
+}
+
+/// What the reader did about the sensor after a skipped window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Reinit {
+    /// Nothing.
+    None,
+    /// Set it up again, and it answered.
+    Done,
+    /// Tried to set it up again; it did not answer.
+    Failed,
+}
+
+/// A skipped window: why, and whether the sensor was set up again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Skipped {
+    /// Why the window was skipped.
+    pub reason: Skip,
+    /// What was done about the sensor.
+    pub reinit: Reinit,
+}
+
+impl fmt::Display for Skipped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.reason)?;
+        match self.reinit {
+            Reinit::None => Ok(()),
+            Reinit::Done => f.write_str("; sensor set up again"),
+            Reinit::Failed => f.write_str("; setting the sensor up again failed"),
+        }
+    }
+}
+
+/// Every fault the reader met, by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct FaultCounters {
+    /// Windows delivered.
+    pub windows: u32,
+    /// Windows skipped, for any of the reasons below.
+    pub skipped: u32,
+    /// Failed transfers while reading samples (each one retried or ending its window).
+    pub bus_errors: u32,
+    /// Samples read after at least one failed transfer.
+    pub recovered: u32,
+    /// Windows skipped because a sample's retries ran out ([`Skip::Bus`]).
+    pub bus_skips: u32,
+    /// Windows skipped because a sample did not arrive ([`Skip::Timeout`]).
+    pub timeouts: u32,
+    /// Windows skipped as [`WindowFault::Stuck`].
+    pub stuck: u32,
+    /// Windows skipped as [`WindowFault::Saturated`].
+    pub saturated: u32,
+    /// Windows skipped as [`WindowFault::NonFinite`].
+    pub non_finite: u32,
+    /// Windows skipped while the sensor was offline ([`Skip::Offline`]).
+    pub offline: u32,
+    /// Times the sensor was set up again and answered.
+    pub reinits: u32,
+    /// Set-up attempts (at start or later) that failed.
+    pub reinit_failures: u32,
+}
+
+impl FaultCounters {
+    /// Windows skipped by the quality check.
+    pub fn rejected(&self) -> u32 {
+        self.stuck.saturating_add(self.saturated).saturating_add(self.non_finite)
+    }
+}
+
+/// `key=value` pairs, as in the QEMU `summary:` line.
+impl fmt::Display for FaultCounters {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "windows={} skipped={} bus_errors={} recovered={} bus_skips={} timeouts={} stuck={} saturated={} \
+             non_finite={} offline={} reinits={} reinit_failures={}",
+            self.windows,
+            self.skipped,
+            self.bus_errors,
+            self.recovered,
+            self.bus_skips,
+            self.timeouts,
+            self.stuck,
+            self.saturated,
+            self.non_finite,
+            self.offline,
+            self.reinits,
+            self.reinit_failures
+        )
+    }
+}
+
+/// Adds one, stopping at `u32::MAX`.
+fn bump(counter: &mut u32) {
+    *counter = counter.saturating_add(1);
+}
+
+/// The bus, with or without a set-up driver on it.
+enum Link<I2C> {
+    Up(Accelerometer<I2C>),
+    Down(I2C),
+}
+
+/// A fault-tolerant LSM303AGR reader (see the module docs).
+pub struct Reader<I2C> {
+    /// `None` only in the middle of [`Reader::connect`].
+    link: Option<Link<I2C>>,
+    policy: Policy,
+    failed_in_a_row: u32,
+    counters: FaultCounters,
+}
+
+impl<I2C: I2c> Reader<I2C> {
+    /// Takes the bus and sets the sensor up. Never fails: a sensor that does not answer
+    /// now leaves the reader offline, and the next [`read_window`](Self::read_window)
+    /// tries again.
+    pub fn new(i2c: I2C, policy: Policy, delay: &mut impl DelayNs) -> Self {
+        let mut reader =
+            Reader { link: Some(Link::Down(i2c)), policy, failed_in_a_row: 0, counters: FaultCounters::default() };
+        reader.connect(delay);
+        reader
+    }
+
+    /// True when the sensor is set up.
+    pub fn is_online(&self) -> bool {
+        matches!(self.link, Some(Link::Up(_)))
+    }
+
+    /// The faults met so far.
+    pub fn counters(&self) -> FaultCounters {
+        self.counters
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> Policy {
+        self.policy
+    }
+
+    /// Reads [`WINDOW`] consecutive samples that pass [`checked_features`], or says why not.
+    pub fn read_window(&mut self, delay: &mut impl DelayNs) -> Result<Window, Skipped> {
+        let mut reinit = Reinit::None;
+        if !self.is_online() {
+            if self.connect(delay) {
+                bump(&mut self.counters.reinits);
+                reinit = Reinit::Done;
+            } else {
+                bump(&mut self.counters.skipped);
+                bump(&mut self.counters.offline);
+                delay.delay_ms(self.policy.offline_pause_ms);
+                return Err(Skipped { reason: Skip::Offline, reinit: Reinit::Failed });
+            }
+        }
+        let result = match self.link.as_mut() {
+            Some(Link::Up(accel)) => window(accel, self.policy, &mut self.counters, delay),
+            _ => Err(Skip::Offline),
+        };
+        match result {
+            Ok(w) => {
+                self.failed_in_a_row = 0;
+                bump(&mut self.counters.windows);
+                Ok(w)
+            }
+            Err(reason) => {
+                bump(&mut self.counters.skipped);
+                bump(match reason {
+                    Skip::Bus => &mut self.counters.bus_skips,
+                    Skip::Timeout => &mut self.counters.timeouts,
+                    Skip::Window(WindowFault::Stuck) => &mut self.counters.stuck,
+                    Skip::Window(WindowFault::Saturated) => &mut self.counters.saturated,
+                    Skip::Window(_) => &mut self.counters.non_finite,
+                    Skip::Offline => &mut self.counters.offline,
+                });
+                bump(&mut self.failed_in_a_row);
+                if self.failed_in_a_row >= self.policy.reinit_after.max(1) {
+                    self.failed_in_a_row = 0;
+                    reinit = if self.connect(delay) {
+                        bump(&mut self.counters.reinits);
+                        Reinit::Done
+                    } else {
+                        Reinit::Failed
+                    };
+                }
+                Err(Skipped { reason, reinit })
+            }
+        }
+    }
+
+    /// Sets the sensor up from scratch with a fresh driver; true if it answered.
+    fn connect(&mut self, delay: &mut impl DelayNs) -> bool {
+        let i2c = match self.link.take() {
+            Some(Link::Up(accel)) => accel.release(),
+            Some(Link::Down(i2c)) => i2c,
+            None => return false,
+        };
+        match Accelerometer::init(i2c, delay) {
+            Ok(accel) => {
+                self.link = Some(Link::Up(accel));
+                true
+            }
+            Err((_, i2c)) => {
+                self.link = Some(Link::Down(i2c));
+                bump(&mut self.counters.reinit_failures);
+                false
+            }
+        }
+    }
+
+    /// Gives the bus back.
+    pub fn release(self) -> Option<I2C> {
+        match self.link {
+            Some(Link::Up(accel)) => Some(accel.release()),
+            Some(Link::Down(i2c)) => Some(i2c),
+            None => None,
+        }
+    }
+}
+
+fn window<I2C: I2c>(
+    accel: &mut Accelerometer<I2C>,
+    policy: Policy,
+    counters: &mut FaultCounters,
+    delay: &mut impl DelayNs,
+) -> Result<Window, Skip> {
+    let mut w = [[0; 3]; WINDOW];
+    for s in w.iter_mut() {
+        *s = sample(accel, policy, counters, delay)?;
+    }
+    checked_features(&w).map_err(Skip::Window)?;
+    Ok(w)
+}
+
+fn sample<I2C: I2c>(
+    accel: &mut Accelerometer<I2C>,
+    policy: Policy,
+    counters: &mut FaultCounters,
+    delay: &mut impl DelayNs,
+) -> Result<Sample, Skip> {
+    // Failed transfers in a row (a transfer that works resets it), and polls that found
+    // no new sample (whatever failed in between).
+    let (mut failures, mut polls, mut failed) = (0u32, 0u32, false);
+    loop {
+        match accel.try_sample() {
+            Ok(Some(s)) => {
+                if failed {
+                    bump(&mut counters.recovered);
+                }
+                return Ok(s);
+            }
+            Ok(None) => {
+                failures = 0;
+                polls += 1;
+                if polls >= SAMPLE_TIMEOUT_POLLS {
+                    return Err(Skip::Timeout);
+                }
+                delay.delay_ms(1);
+            }
+            // Bus errors, and whatever else a read can report, are worth another try.
+            Err(_) => {
+                bump(&mut counters.bus_errors);
+                failed = true;
+                failures += 1;
+                if failures > policy.sample_retries {
+                    return Err(Skip::Bus);
+                }
+            }
+        }
+    }
+}
