@@ -6,6 +6,7 @@
 //!   window quality check, re-initialisation, and counters of every fault.
 //! - [`learner`]: the micro:bit's interaction (buttons label windows, train when every
 //!   class has enough, then predict), as a state machine the host can test.
+//! - [`online`]: one training step per window, with no buffer (QEMU's `--long-run`).
 //! - [`sim`]: a simulated LSM303AGR that answers the chip's registers on an I2C bus,
 //!   fed by [`nn_core::sensor::GestureSim`], so the real driver runs under QEMU; it can
 //!   inject faults.
@@ -17,5 +18,6 @@
 
 pub mod accel;
 pub mod learner;
+pub mod online;
 pub mod reader;
 pub mod sim;
