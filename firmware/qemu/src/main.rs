@@ -6,8 +6,11 @@
 //! thumbv7em-none-eabihf) or microbit (Cortex-M0, thumbv6m-none-eabi) machine. The
 //! accelerometer is a simulated LSM303AGR on an I2C bus, fed by the seeded gesture
 //! simulator; the flash is a host file reached through semihosting, so it survives
-//! between runs. See `firmware/README.md` for the options, the output lines and the
-//! exit codes.
+//! between runs. The accelerometer is read through the fault-tolerant
+//! `nn_fw_app::reader`, so a sensor fault skips a window and never ends the run;
+//! `--faults` makes the simulated chip misbehave, and `--long-run N` trains online for N
+//! windows while watching accuracy, finiteness, stack and RAM. See `firmware/README.md`
+//! for the options, the output lines and the exit codes.
 #![no_std]
 #![no_main]
 
@@ -22,12 +25,16 @@ use core::fmt;
 use cortex_m_rt::{entry, exception, ExceptionFrame};
 use nn_core::codec::{self, CodecError};
 use nn_core::persist::{ModelStore, PersistError};
-use nn_core::sensor::{Demo, DemoError, ExampleBuffer, Gesture, GestureNet, GestureSim, Score, Window, DEMO_BUFFER};
+use nn_core::sensor::{
+    checked_features, Demo, DemoError, Example, ExampleBuffer, Gesture, GestureNet, GestureSim, Score, Window,
+    WindowFault, DEMO_BUFFER, WORK,
+};
 use nn_core::train::EpochReport;
 use nn_core::{Model, Network};
-use nn_fw_app::accel::{AccelError, Accelerometer, NoDelay};
 use nn_fw_app::learner::{Held, Learner, Outcome};
-use nn_fw_app::sim::{SimBus, SimError, SimLsm303agr};
+use nn_fw_app::online::{self, Online};
+use nn_fw_app::reader::{FaultCounters, Policy, Reader, Skipped};
+use nn_fw_app::sim::{FaultPlan, SimBus, SimDelay, SimLsm303agr};
 use semihosting::println;
 use semihosting::process::exit;
 
@@ -45,6 +52,15 @@ const USER_MIN_ACCURACY: f32 = 0.85;
 const RECORD: usize = 512;
 /// The flash file when `--flash` is not given (relative to QEMU's working directory).
 const DEFAULT_FLASH: &str = "nn-flash.img";
+/// Windows in a row the sensor may fail before the run gives up on it.
+const MAX_ATTEMPTS: u32 = 200;
+/// Skipped windows reported one by one; later ones are only counted.
+const MAX_REPORTS: u32 = 40;
+/// Held-out accuracy `--long-run` may lose between the first 1 % and the end: three
+/// windows of 150.
+const LONG_RUN_TOLERANCE: f32 = 0.02;
+/// Training steps of `--long-run` without a number.
+const LONG_RUN_DEFAULT: u32 = 1_000_000;
 
 const TARGET: &str = env!("FW_TARGET");
 const MACHINE: &str = if cfg!(target_abi = "eabihf") { "mps2-an386" } else { "microbit" };
@@ -56,6 +72,7 @@ mod code {
     pub const LOW_ACCURACY: i32 = 2;
     pub const HARD_FAULT: i32 = 4;
     pub const PANIC: i32 = 5;
+    pub const LONG_RUN_VIOLATION: i32 = 6;
 }
 
 #[entry]
@@ -85,6 +102,8 @@ struct Options<'a> {
     calibrate: bool,
     fault: bool,
     user: bool,
+    faults: bool,
+    long_run: Option<u32>,
     seed: Option<u32>,
     cut_after: Option<u32>,
 }
@@ -99,16 +118,28 @@ impl<'a> Options<'a> {
             calibrate: false,
             fault: false,
             user: false,
+            faults: false,
+            long_run: None,
             seed: None,
             cut_after: None,
         };
         let number = |v: &str| v.parse::<u32>().map_err(|_| Fail::Args("expected a number"));
         // The first word is the program (QEMU passes the kernel path).
-        for arg in args.skip(1) {
+        let mut args = args.skip(1).peekable();
+        while let Some(arg) = args.next() {
             match arg.split_once('=') {
                 Some(("--flash", v)) => o.flash = v,
                 Some(("--seed", v)) => o.seed = Some(number(v)?),
                 Some(("--cut-after", v)) => o.cut_after = Some(number(v)?),
+                Some(("--long-run", v)) => o.long_run = Some(number(v)?),
+                // `--long-run N` as well as `--long-run=N`; alone, the default.
+                None if arg == "--long-run" => {
+                    o.long_run = Some(match args.next_if(|a| a.parse::<u32>().is_ok()) {
+                        Some(v) => number(v)?,
+                        None => LONG_RUN_DEFAULT,
+                    })
+                }
+                None if arg == "--faults" => o.faults = true,
                 None if arg == "--fresh" => o.fresh = true,
                 None if arg == "--retrain" => o.retrain = true,
                 None if arg == "--verify" => o.verify = true,
@@ -119,7 +150,79 @@ impl<'a> Options<'a> {
                 _ => return Err(Fail::Args("unknown option (see firmware/README.md)")),
             }
         }
+        if o.faults && o.verify {
+            return Err(Fail::Args("--verify checks the fault-free session; it cannot be combined with --faults"));
+        }
+        if o.long_run == Some(0) {
+            return Err(Fail::Args("--long-run needs at least one step"));
+        }
         Ok(o)
+    }
+}
+
+/// The simulated LSM303AGR behind the fault-tolerant reader: windows of a chosen gesture.
+struct Sensor<'c> {
+    chip: &'c RefCell<SimLsm303agr>,
+    reader: Reader<SimBus<'c>>,
+    reported: u32,
+    /// Faults are being injected (`--faults`).
+    faulty: bool,
+}
+
+impl<'c> Sensor<'c> {
+    fn new(chip: &'c RefCell<SimLsm303agr>, faulty: bool) -> Self {
+        let reader = Reader::new(SimBus(chip), Policy::DEFAULT, &mut SimDelay::new(chip));
+        Sensor { chip, reader, reported: 0, faulty }
+    }
+
+    /// The next window of `gesture` that the reader accepts: every attempt starts a new
+    /// window of that gesture on the chip; skipped ones are reported (the first
+    /// [`MAX_REPORTS`]) and counted. Gives up after [`MAX_ATTEMPTS`] in a row.
+    fn read(&mut self, gesture: Gesture) -> Result<Window, Fail> {
+        for _ in 0..MAX_ATTEMPTS {
+            self.chip.try_borrow_mut().map_err(|_| Fail::Session("the simulated chip is busy"))?.start_window(gesture);
+            let reinits = self.reader.counters().reinits;
+            match self.reader.read_window(&mut SimDelay::new(self.chip)) {
+                Ok(w) => {
+                    if self.reader.counters().reinits != reinits && self.reported < MAX_REPORTS {
+                        println!("sensor: set up again, back online");
+                    }
+                    return Ok(w);
+                }
+                Err(skipped) => self.report(gesture, skipped),
+            }
+        }
+        Err(Fail::SensorGone(self.reader.counters()))
+    }
+
+    #[inline(never)]
+    fn report(&mut self, gesture: Gesture, skipped: Skipped) {
+        self.reported = self.reported.saturating_add(1);
+        if self.reported <= MAX_REPORTS {
+            let c = self.reader.counters();
+            println!("sensor: window {} ({gesture}) skipped: {skipped}", c.windows + c.skipped);
+        }
+        if self.reported == MAX_REPORTS {
+            println!("sensor: further skipped windows are counted, not printed");
+        }
+    }
+
+    fn counters(&self) -> FaultCounters {
+        self.reader.counters()
+    }
+
+    fn samples(&self) -> u32 {
+        self.chip.try_borrow().map(|c| c.samples()).unwrap_or(0)
+    }
+
+    /// With `--faults`, the `faults:` line: what the chip injected and what the reader met.
+    fn print_faults(&self) {
+        if !self.faulty {
+            return;
+        }
+        if let Ok(chip) = self.chip.try_borrow() {
+            println!("faults: injected {} / met {}", chip.injected(), self.reader.counters());
+        }
     }
 }
 
@@ -149,24 +252,38 @@ fn session() -> Result<i32, Fail> {
         cortex_m::asm::udf();
     }
 
-    // The accelerometer: a simulated LSM303AGR behind the real driver.
-    let chip = RefCell::new(SimLsm303agr::new(GestureSim::new(demo.data_seed)));
-    let mut accel = Accelerometer::new(SimBus(&chip), &mut NoDelay)?;
-    let mut read = |g: Gesture| -> Result<Window, AccelError<SimError>> {
-        chip.try_borrow_mut().map_err(|_| AccelError::Bus(SimError::Busy))?.start_window(g);
-        accel.read_window(&mut NoDelay)
-    };
-
-    if opts.user {
-        return user_session(&demo, &mut read);
+    // The accelerometer: a simulated LSM303AGR behind the real driver and the
+    // fault-tolerant reader; with --faults, a chip that misbehaves.
+    let plan = if opts.faults { FaultPlan::demo(demo.data_seed) } else { FaultPlan::NONE };
+    if opts.faults {
+        println!(
+            "faults: seed={:#010x} bus_error_ppm={} episode_ppm={} (unresponsive, no data, stuck, saturated)",
+            plan.seed, plan.bus_error_ppm, plan.episode_ppm
+        );
     }
+    let chip = RefCell::new(SimLsm303agr::with_faults(GestureSim::new(demo.data_seed), plan));
+    let mut sensor = Sensor::new(&chip, opts.faults);
 
+    let code = if opts.user {
+        user_session(&demo, &mut sensor)?
+    } else if let Some(steps) = opts.long_run {
+        long_run(&demo, steps, &mut sensor)?
+    } else {
+        scripted_session(&opts, &demo, &mut sensor, boot_stack)?
+    };
+    Ok(code)
+}
+
+/// The scripted session (`Demo`): boot from flash, collect, train, save, evaluate.
+#[inline(never)]
+fn scripted_session(opts: &Options<'_>, demo: &Demo, sensor: &mut Sensor<'_>, boot_stack: usize) -> Result<i32, Fail> {
     // Boot: open the flash and look for the last good model.
     let mut scratch = [0u8; RECORD];
     let mut record = [0u8; RECORD];
     let mut store = None;
     let mut stored: Option<GestureNet> = None;
-    if !opts.verify {
+    // --faults is a check of the sensor path: it leaves the flash alone.
+    if !opts.verify && !opts.faults {
         let mut path = [0u8; 256];
         let path = c_path(opts.flash, &mut path)?;
         let (mut flash, blank) = Flash::open(path)?;
@@ -193,11 +310,11 @@ fn session() -> Result<i32, Fail> {
     // Collect the labelled training windows.
     let t = clock::instructions();
     let mut buffer = ExampleBuffer::<DEMO_BUFFER>::new();
-    demo.collect(&mut buffer, &mut read)?;
+    demo.collect(&mut buffer, |g| sensor.read(g))?;
     println!(
         "collect: {} windows ({} samples through lsm303agr): still={} shake={} tilt={} in {} instructions",
         buffer.len(),
-        chip.try_borrow().map(|c| c.samples()).unwrap_or(0),
+        sensor.samples(),
         buffer.count(Gesture::Still),
         buffer.count(Gesture::Shake),
         buffer.count(Gesture::Tilt),
@@ -248,7 +365,7 @@ fn session() -> Result<i32, Fail> {
     let model_crc = crc_of(record.get(..len).unwrap_or(&[]));
 
     // Held-out evaluation, on windows that follow the training ones in the stream.
-    let score = demo.evaluate(&net, &mut read)?;
+    let score = demo.evaluate(&net, |g| sensor.read(g))?;
     println!("eval: confusion (rows: truth still/shake/tilt) {:?}", score.confusion);
 
     if opts.verify {
@@ -261,12 +378,13 @@ fn session() -> Result<i32, Fail> {
         println!("verify: end model_crc=0x{model_crc:08x}");
     }
 
+    sensor.print_faults();
     let steps = last.map_or(0, |_| demo.recipe.epochs * buffer.len() as u32);
     let peak = boot_stack.max(stack::peak()).max(train_stack);
     println!(
         "summary: accuracy={:.4} correct={} test={} train={} epochs={} steps={} loss={} source={source} \
          model_crc=0x{model_crc:08x} train_insns={train_insns} insns_per_step={} peak_stack={peak} \
-         train_stack={train_stack} stack_size={} target={TARGET} machine={MACHINE}",
+         train_stack={train_stack} stack_size={} target={TARGET} machine={MACHINE} faults={} {}",
         score.accuracy(),
         score.correct(),
         score.total(),
@@ -276,6 +394,8 @@ fn session() -> Result<i32, Fail> {
         LossField(last.map(|r| r.loss)),
         if steps > 0 { train_insns / u64::from(steps) } else { 0 },
         stack::size(),
+        if opts.faults { "on" } else { "off" },
+        sensor.counters(),
     );
     Ok(if score.accuracy() >= MIN_ACCURACY { code::OK } else { code::LOW_ACCURACY })
 }
@@ -283,10 +403,8 @@ fn session() -> Result<i32, Fail> {
 /// The micro:bit's interaction (`nn_fw_app::learner`) driven by a simulated user: the
 /// windows of the session's stream, each labelled by the button the README says to
 /// hold, until the learner trains; then 150 windows with no button, predicted.
-fn user_session(
-    demo: &Demo,
-    read: &mut impl FnMut(Gesture) -> Result<Window, AccelError<SimError>>,
-) -> Result<i32, Fail> {
+#[inline(never)]
+fn user_session(demo: &Demo, sensor: &mut Sensor<'_>) -> Result<i32, Fail> {
     let mut learner = Learner::new(demo.recipe, None);
     let mut windows = 0usize;
     let mut trained = None;
@@ -298,7 +416,7 @@ fn user_session(
             Gesture::Tilt => Held::B,
         };
         windows += 1;
-        if let Outcome::ReadyToTrain { .. } = learner.on_window(&read(g)?, held).map_err(Fail::Net)? {
+        if let Outcome::ReadyToTrain { .. } = learner.on_window(&sensor.read(g)?, held).map_err(Fail::Net)? {
             stack::repaint();
             let t = clock::instructions();
             let report = learner.train().map_err(Fail::Net)?;
@@ -311,20 +429,152 @@ fn user_session(
     let mut score = Score::default();
     for i in 0..demo.test_windows {
         let truth = Demo::gesture(windows + i);
-        if let Outcome::Predicted { gesture, .. } = learner.on_window(&read(truth)?, Held::None).map_err(Fail::Net)? {
+        if let Outcome::Predicted { gesture, .. } =
+            learner.on_window(&sensor.read(truth)?, Held::None).map_err(Fail::Net)?
+        {
             score.record(truth, gesture);
         }
     }
     println!("user: confusion (rows: truth still/shake/tilt) {:?}", score.confusion);
+    sensor.print_faults();
     println!(
         "summary: mode=user accuracy={:.4} correct={} test={} collected={windows} examples={} loss={loss:.5} \
-         train_insns={insns} train_stack={train_stack} target={TARGET} machine={MACHINE}",
+         train_insns={insns} train_stack={train_stack} target={TARGET} machine={MACHINE} {}",
         score.accuracy(),
         score.correct(),
         score.total(),
         learner.buffer().len(),
+        sensor.counters(),
     );
     Ok(if score.accuracy() >= USER_MIN_ACCURACY { code::OK } else { code::LOW_ACCURACY })
+}
+
+/// `--long-run N`: N online training steps, one per window read through the sensor path
+/// (`nn_fw_app::online`), from a fresh network. Held-out accuracy on a fixed set of
+/// windows (the first 150 of the stream, never trained on) is measured after 1 % of the
+/// steps and every 10 %; every parameter is checked finite after every step; the stack
+/// is painted before the first step and its high-water mark read after 1 % of the steps
+/// and at the end. Violations (exit code 6, or 2 for accuracy): a refused or non-finite
+/// step, a stack that grew after the first 1 %, held-out accuracy at the end below 0.9
+/// or more than [`LONG_RUN_TOLERANCE`] below its value after the first 1 %. (Single
+/// measurements early in the run swing by several points while the rate is high, see
+/// `nn_fw_app::online`; the lowest one of the second half is reported.)
+#[inline(never)]
+fn long_run(demo: &Demo, steps: u32, sensor: &mut Sensor<'_>) -> Result<i32, Fail> {
+    let mut held_out = ExampleBuffer::<{ online::HELD_OUT }>::new();
+    for i in 0..online::HELD_OUT {
+        let label = Demo::gesture(i);
+        let features = checked_features(&sensor.read(label)?).map_err(Fail::Window)?;
+        held_out.push(Example { features, label }).map_err(|_| Fail::Session("held-out buffer full"))?;
+    }
+    let mut net = demo.recipe.initial_net();
+    let mut work = [0.0f32; WORK];
+    let mut learner = Online::new(&demo.recipe, &net, &mut work).map_err(Fail::Net)?;
+    let first = steps.div_ceil(100);
+    let every = (steps / 10).max(1);
+    let ram = stack::static_ram();
+    println!(
+        "longrun: begin steps={steps} held_out={} first={first} every={every} static_ram={ram} heap=0 \
+         stack_size={} target={TARGET} machine={MACHINE}",
+        held_out.len(),
+        stack::size()
+    );
+
+    let (mut refused, mut non_finite) = (0u32, 0u32);
+    let (mut loss_sum, mut loss_n) = (0.0f32, 0u32);
+    let (mut acc_first, mut acc_min, mut acc_max, mut acc_min_late) = (0.0f32, 1.0f32, 0.0f32, 1.0f32);
+    let mut stack_first = 0;
+    let mut insns_first = 0;
+    stack::repaint();
+    let t = clock::instructions();
+    for i in 0..steps {
+        let label = online::gesture_of_step(i);
+        // Everything a step does runs with interrupts masked: SysTick (one wrap every
+        // 671 M instructions on the M4F, a step is about 0.3 M) is taken between steps,
+        // so the stack figure is the code's own, not where an exception happened to land.
+        let step = cortex_m::interrupt::free(|_| -> Result<Result<f32, nn_core::Error>, Fail> {
+            let features = checked_features(&sensor.read(label)?).map_err(Fail::Window)?;
+            let result = learner.step(&mut net, &Example { features, label });
+            if !online::all_finite(&net) {
+                non_finite = non_finite.saturating_add(1);
+            }
+            Ok(result)
+        })?;
+        match step {
+            Ok(loss) => {
+                loss_sum += loss;
+                loss_n += 1;
+            }
+            Err(_) => refused = refused.saturating_add(1),
+        }
+        let done = i + 1;
+        if online::is_checkpoint(done, steps) {
+            let score = online::score(&net, &held_out).map_err(Fail::Net)?;
+            let acc = score.accuracy();
+            acc_min = acc_min.min(acc);
+            acc_max = acc_max.max(acc);
+            if done > steps / 2 {
+                acc_min_late = acc_min_late.min(acc);
+            }
+            println!(
+                "longrun: step={done} accuracy={acc:.4} loss={:.5} rate={:.6} finite={} instructions={}",
+                if loss_n > 0 { loss_sum / loss_n as f32 } else { 0.0 },
+                learner.learning_rate(),
+                if non_finite == 0 && refused == 0 { "yes" } else { "NO" },
+                clock::instructions() - t,
+            );
+            (loss_sum, loss_n) = (0.0, 0);
+            // After the line: the first 1 % then includes everything a checkpoint does.
+            if done == first {
+                acc_first = acc;
+                stack_first = stack::peak();
+                insns_first = clock::instructions() - t;
+                println!("longrun: peak stack after the first {first} steps: {stack_first} bytes");
+            }
+        }
+    }
+    let insns = clock::instructions() - t;
+    let stack_end = stack::peak();
+    let acc_end = online::score(&net, &held_out).map_err(Fail::Net)?.accuracy();
+    let mut record = [0u8; RECORD];
+    let len = codec::encode(&net, &mut record).map_err(Fail::Codec)?;
+    let model_crc = crc_of(record.get(..len).unwrap_or(&[]));
+
+    let mut violations = 0u32;
+    let mut violation = |what: fmt::Arguments<'_>| {
+        violations += 1;
+        println!("longrun: VIOLATION {what}");
+    };
+    if refused > 0 || non_finite > 0 {
+        violation(format_args!("{refused} refused steps, {non_finite} steps left a non-finite parameter"));
+    }
+    if stack_end != stack_first {
+        violation(format_args!("peak stack grew from {stack_first} (after 1 %) to {stack_end} bytes"));
+    }
+    let low = acc_end < MIN_ACCURACY || acc_end < acc_first - LONG_RUN_TOLERANCE;
+    if low {
+        violation(format_args!("held-out accuracy {acc_end:.4} at the end, {acc_first:.4} after the first 1 %"));
+    }
+    sensor.print_faults();
+    println!(
+        "longrun: steps={steps} accuracy_first={acc_first:.4} accuracy_end={acc_end:.4} accuracy_min={acc_min:.4} \
+         accuracy_max={acc_max:.4} accuracy_min_second_half={acc_min_late:.4} refused={refused} \
+         non_finite={non_finite} stack_first={stack_first} stack_end={stack_end} static_ram={ram} heap=0 \
+         ram_first={} ram_end={} model_crc=0x{model_crc:08x} instructions={insns} insns_per_step={} \
+         insns_first={insns_first} violations={violations} target={TARGET} machine={MACHINE} faults={} {}",
+        ram + stack_first,
+        ram + stack_end,
+        insns / u64::from(steps),
+        if sensor.faulty { "on" } else { "off" },
+        sensor.counters(),
+    );
+    Ok(if violations == 0 {
+        code::OK
+    } else if low && refused == 0 && non_finite == 0 && stack_end == stack_first {
+        code::LOW_ACCURACY
+    } else {
+        code::LONG_RUN_VIOLATION
+    })
 }
 
 /// A network decoded from a record, if the record is a valid model of the right shape.
@@ -363,15 +613,16 @@ fn calibrate() {
 }
 
 /// Everything that can stop a session.
+#[derive(Debug)]
 enum Fail {
     Args(&'static str),
     Session(&'static str),
-    Accel(AccelError<SimError>),
+    SensorGone(FaultCounters),
+    Window(WindowFault),
     Flash(FlashError),
     Persist(PersistError),
     Codec(CodecError),
     Net(nn_core::Error),
-    Demo(DemoError<AccelError<SimError>>),
 }
 
 impl fmt::Display for Fail {
@@ -379,19 +630,13 @@ impl fmt::Display for Fail {
         match self {
             Fail::Args(m) => write!(f, "arguments: {m}"),
             Fail::Session(m) => f.write_str(m),
-            Fail::Accel(e) => write!(f, "accelerometer: {e}"),
+            Fail::SensorGone(c) => write!(f, "accelerometer: no usable window in {MAX_ATTEMPTS} attempts ({c})"),
+            Fail::Window(e) => write!(f, "unusable window: {e}"),
             Fail::Flash(e) => write!(f, "flash file: {e:?}"),
             Fail::Persist(e) => write!(f, "model store: {e}"),
             Fail::Codec(e) => write!(f, "model record: {e}"),
             Fail::Net(e) => write!(f, "network: {e}"),
-            Fail::Demo(e) => write!(f, "{e}"),
         }
-    }
-}
-
-impl From<AccelError<SimError>> for Fail {
-    fn from(e: AccelError<SimError>) -> Self {
-        Fail::Accel(e)
     }
 }
 impl From<FlashError> for Fail {
@@ -404,9 +649,14 @@ impl From<PersistError> for Fail {
         Fail::Persist(e)
     }
 }
-impl From<DemoError<AccelError<SimError>>> for Fail {
-    fn from(e: DemoError<AccelError<SimError>>) -> Self {
-        Fail::Demo(e)
+impl From<DemoError<Fail>> for Fail {
+    fn from(e: DemoError<Fail>) -> Self {
+        match e {
+            DemoError::Read(f) => f,
+            DemoError::Window(w) => Fail::Window(w),
+            DemoError::Net(e) => Fail::Net(e),
+            _ => Fail::Session("the example buffer is full"),
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Peak stack by painting: cortex-m-rt's `paint-stack` fills the whole stack with
 //! `0xCCCCCCCC` before `main`; [`repaint`] does it again below the caller; [`peak`] scans
-//! up from the bottom for the first word that lost the paint.
+//! up from the bottom for the first word that lost the paint. [`static_ram`] is the RAM
+//! the linker gave to statics.
 
 use core::ptr::{addr_of, read_volatile, write_volatile};
 
@@ -9,6 +10,7 @@ const PAINT: u32 = 0xCCCC_CCCC;
 extern "C" {
     static _stack_start: u32;
     static _stack_end: u32;
+    static __sdata: u32;
 }
 
 /// (lowest, highest) address of the stack: it grows down from the highest.
@@ -45,4 +47,12 @@ pub fn peak() -> usize {
 pub fn size() -> usize {
     let (bottom, top) = bounds();
     top - bottom
+}
+
+/// Bytes of RAM given to statics (`.data`, `.bss`, `.uninit`): from cortex-m-rt's
+/// `__sdata`, the start of RAM's first section, to `_stack_end`, where the statics end
+/// and the stack's region begins. There is no heap: the stack's region takes the rest.
+pub fn static_ram() -> usize {
+    // Only the addresses of the linker symbols are taken, which is safe.
+    (addr_of!(_stack_end) as usize).saturating_sub(addr_of!(__sdata) as usize)
 }
