@@ -15,9 +15,14 @@
 //!   (the buffer is kept, so more examples refine the next training).
 //! - Holding A and B while the board resets forgets the stored model.
 //!
+//! - The accelerometer is read through `nn_fw_app::reader`: a failed I2C transfer is
+//!   retried, a window that cannot be completed or fails the quality check (stuck,
+//!   saturated) is skipped, and after three failed windows in a row the sensor is set up
+//!   again. A missing or dead sensor never stops the board: it logs and keeps trying.
+//!
 //! The decisions are `nn_fw_app::learner`'s, tested on the host with a simulated user
 //! (`app/tests/learner.rs`); this file wires the board to it. Logs go out over RTT with
-//! defmt (`probe-rs run` prints them).
+//! defmt (`probe-rs run` prints them), sensor faults included.
 #![no_std]
 #![no_main]
 
@@ -37,8 +42,8 @@ use microbit::Board;
 use nn_core::codec;
 use nn_core::persist::ModelStore;
 use nn_core::sensor::{Gesture, GestureNet, Recipe};
-use nn_fw_app::accel::Accelerometer;
 use nn_fw_app::learner::{Held, Learner, Mode, Outcome};
+use nn_fw_app::reader::{Policy, Reader, Reinit};
 use panic_probe as _;
 
 /// First byte of the model store: the last four 4 KiB pages of the 512 KiB flash,
@@ -65,10 +70,10 @@ fn main() -> ! {
     let mut button_a = board.buttons.button_a;
     let mut button_b = board.buttons.button_b;
     let i2c = Twim::new(board.TWIM0, board.i2c_internal.into(), Frequency::K100);
-    let mut accel = match Accelerometer::new(i2c, &mut timer) {
-        Ok(a) => a,
-        Err(e) => halt_with("accelerometer", e),
-    };
+    let mut sensor = Reader::new(i2c, Policy::DEFAULT, &mut timer);
+    if !sensor.is_online() {
+        warn!("accelerometer: not answering at boot; trying again every window");
+    }
     let mut store = match ModelStore::new(Nvmc::new(board.NVMC, storage()), 0..STORAGE_LEN as u32) {
         Ok(s) => s,
         Err(e) => halt_with("model store", e),
@@ -92,10 +97,21 @@ fn main() -> ! {
 
     loop {
         let before = held(&mut button_a, &mut button_b);
-        let window = match accel.read_window(&mut timer) {
-            Ok(w) => w,
-            Err(e) => {
-                error!("accelerometer: {}", defmt::Debug2Format(&e));
+        let reinits = sensor.counters().reinits;
+        let window = match sensor.read_window(&mut timer) {
+            Ok(w) => {
+                if sensor.counters().reinits != reinits {
+                    info!("sensor: set up again, back online; {}", sensor.counters());
+                }
+                w
+            }
+            Err(skipped) => {
+                warn!("sensor: window skipped: {}", skipped);
+                let counters = sensor.counters();
+                // The totals now and then, and whenever the sensor was set up again.
+                if skipped.reinit != Reinit::None || counters.skipped % 16 == 1 {
+                    info!("sensor: {}", counters);
+                }
                 continue;
             }
         };
@@ -130,6 +146,8 @@ fn main() -> ! {
                 show(&collect_image(Gesture::Still, learner.buffer().count(Gesture::Still)));
             }
             Ok(Outcome::Ignored) => {}
+            // The reader already skips such windows; the learner checks again.
+            Ok(Outcome::Rejected { fault }) => warn!("window rejected: {}", fault),
             Err(e) => error!("window: {}", e),
         }
     }
