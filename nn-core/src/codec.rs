@@ -146,7 +146,8 @@ impl Decoded<'_> {
 
     /// The parameters in the flat order.
     pub fn params(&self) -> impl Iterator<Item = f32> + '_ {
-        self.params.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        // Every chunk is 4 bytes; `try_into` says so without a panic path.
+        self.params.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap_or([0xFF; 4])))
     }
 
     /// Loads the parameters into `model`, which must have exactly this shape.
@@ -203,12 +204,17 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, CodecError> {
     if bytes.len() > total {
         return Err(CodecError::TrailingBytes);
     }
-    let stored = u32::from_le_bytes([bytes[body], bytes[body + 1], bytes[body + 2], bytes[body + 3]]);
-    let computed = CRC.checksum(&bytes[..body]);
+    // The length is exactly `total` here; `get` says so without a panic path.
+    let (Some(covered), Some(crc), Some(params)) = (bytes.get(..body), bytes.get(body..total), bytes.get(head..body))
+    else {
+        return Err(truncated(total));
+    };
+    let stored = u32::from_le_bytes(crc.try_into().unwrap_or([0; 4]));
+    let computed = CRC.checksum(covered);
     if stored != computed {
         return Err(CodecError::Checksum { stored, computed });
     }
-    let decoded = Decoded { specs, params: &bytes[head..body] };
+    let decoded = Decoded { specs, params };
     if let Some(index) = decoded.params().position(|p| !p.is_finite()) {
         return Err(CodecError::NonFinite { index });
     }

@@ -64,8 +64,11 @@ impl Loss {
     /// `o` and the targets `t` (all the same length).
     pub fn value(self, z: &[f32], o: &[f32], t: &[f32]) -> f32 {
         let n = o.len().min(t.len()).min(z.len());
+        // `get` rather than `[]`: the same values (i < n), and no panic path the
+        // optimiser has to prove away (firmware/nopanic checks that none is left).
+        let at = |s: &[f32], i: usize| s.get(i).copied().unwrap_or(0.0);
         let sq = |i: usize| {
-            let d = o[i] - t[i];
+            let d = at(o, i) - at(t, i);
             d * d
         };
         match self {
@@ -74,15 +77,15 @@ impl Loss {
             Loss::HalfSse => 0.5 * sum_map(n, sq),
             Loss::Bce => {
                 let term = |i: usize| {
-                    let z = z[i];
+                    let z = at(z, i);
                     let relu = if z > 0.0 { z } else { 0.0 };
-                    relu - z * t[i] + math::ln_1p(math::exp(-z.abs()))
+                    relu - z * at(t, i) + math::ln_1p(math::exp(-z.abs()))
                 };
                 sum_map(n, term) / n as f32
             }
             Loss::SoftmaxCe => {
-                let lse = log_sum_exp(&z[..n]);
-                sum_map(n, |i| t[i] * (lse - z[i]))
+                let lse = log_sum_exp(z.get(..n).unwrap_or(z));
+                sum_map(n, |i| at(t, i) * (lse - at(z, i)))
             }
         }
     }
@@ -109,7 +112,7 @@ impl Loss {
             }
             // ∂L/∂z_k = p_k Σ t − t_k, which is p − t for targets that sum to one.
             Loss::SoftmaxCe => {
-                let total = sum_map(t.len().min(n), |i| t[i]);
+                let total = sum_map(t.len().min(n), |i| t.get(i).copied().unwrap_or(0.0));
                 for ((d, &p), &t) in delta.iter_mut().zip(o).zip(t) {
                     *d = p * total - t;
                 }

@@ -320,13 +320,15 @@ pub fn check_specs(specs: &[LayerSpec]) -> Result<usize, Error> {
         return Err(Error::TooManyLayers);
     }
     let mut total = 0usize;
-    for (l, spec) in specs.iter().enumerate() {
+    let mut previous: Option<&LayerSpec> = None;
+    for spec in specs {
         if spec.inputs == 0 || spec.outputs == 0 {
             return Err(Error::Shape);
         }
-        if l > 0 && specs[l - 1].outputs != spec.inputs {
+        if previous.is_some_and(|p| p.outputs != spec.inputs) {
             return Err(Error::Shape);
         }
+        previous = Some(spec);
         let n = spec.inputs.checked_mul(spec.outputs).and_then(|w| w.checked_add(spec.outputs));
         total = n.and_then(|n| total.checked_add(n)).ok_or(Error::Shape)?;
     }

@@ -276,7 +276,8 @@ impl<'w> Trainer<'w> {
     fn for_each_trainable<M: Model + ?Sized>(&self, model: &M, mut f: impl FnMut(&[f32])) {
         let mut rest: &[f32] = self.grads;
         for s in 0..2 * model.depth() {
-            let (seg, tail) = rest.split_at(model.segment(s).len());
+            // `step` checked that the segments add up to the gradient's length.
+            let Some((seg, tail)) = rest.split_at_checked(model.segment(s).len()) else { return };
             if s % 2 == 0 || !self.config.freeze_biases {
                 f(seg);
             }
