@@ -2,7 +2,8 @@
 //! a simulated NOR flash written here from the datasheet rules, not from the store:
 //!
 //! - a write can only clear bits (`new = old & data`), one 32-bit word at a time, and a
-//!   word is written at most once between two erases (the nRF52's NVMC rule; checked);
+//!   word is written at most twice between two erases (the nRF52833's `nWRITE` limit;
+//!   checked: a third write fails the test);
 //! - an erase sets a whole page to `0xFF`;
 //! - the power can go after any number of word writes and page erases: the operation in
 //!   progress is left half done, in one of two ways (a word with some of its bits
@@ -72,8 +73,8 @@ impl NorFlashError for FlashError {
 #[derive(Clone)]
 struct SimFlash<const PAGE: usize> {
     mem: Vec<u8>,
-    /// Whether each word was written since its page was last erased.
-    written: Vec<bool>,
+    /// Writes to each word since its page was last (completely) erased.
+    written: Vec<u8>,
     /// Operations allowed before the power goes (`None`: no cut planned).
     budget: Option<usize>,
     dead: bool,
@@ -84,13 +85,19 @@ struct SimFlash<const PAGE: usize> {
     erases: usize,
     /// Whether the power went during a page erase.
     torn_erase: bool,
+    /// Second writes to a word since its erase (allowed, counted).
+    rewrites: usize,
 }
+
+/// Writes a word may take between two erases (nRF52833 product specification, NVMC:
+/// `nWRITE` = 2). A torn erase does not reset the count.
+const NWRITE: u8 = 2;
 
 impl<const PAGE: usize> SimFlash<PAGE> {
     fn new(pages: usize) -> Self {
         SimFlash {
             mem: vec![0xFF; pages * PAGE],
-            written: vec![false; pages * PAGE / 4],
+            written: vec![0; pages * PAGE / 4],
             budget: None,
             dead: false,
             tear: Tear::Partial,
@@ -98,6 +105,7 @@ impl<const PAGE: usize> SimFlash<PAGE> {
             ops: 0,
             erases: 0,
             torn_erase: false,
+            rewrites: 0,
         }
     }
 
@@ -191,7 +199,7 @@ impl<const PAGE: usize> NorFlash for SimFlash<PAGE> {
                 return Err(FlashError::PowerCut);
             }
             self.mem[page..page + PAGE].fill(0xFF);
-            self.written[page / 4..(page + PAGE) / 4].fill(false);
+            self.written[page / 4..(page + PAGE) / 4].fill(0);
             self.erases += 1;
         }
         Ok(())
@@ -207,7 +215,7 @@ impl<const PAGE: usize> NorFlash for SimFlash<PAGE> {
         }
         for (i, word) in bytes.chunks(4).enumerate() {
             let at = r.start + 4 * i;
-            assert!(!self.written[at / 4], "word at {at:#x} written twice without an erase");
+            assert!(self.written[at / 4] < NWRITE, "word at {at:#x} written {NWRITE} times already since its erase");
             if !self.spend() {
                 if self.tear == Tear::Partial {
                     let keep = self.rng.next() as u8;
@@ -218,7 +226,8 @@ impl<const PAGE: usize> NorFlash for SimFlash<PAGE> {
                 }
                 return Err(FlashError::PowerCut);
             }
-            self.written[at / 4] = true;
+            self.written[at / 4] += 1;
+            self.rewrites += usize::from(self.written[at / 4] > 1);
             for (m, b) in self.mem[at..at + 4].iter_mut().zip(word) {
                 *m &= *b;
             }
@@ -272,6 +281,8 @@ struct Tally {
     new: usize,
     cut_in_erase: usize,
     pages_erased: usize,
+    /// Cuts after which the next save wrote a word a second time (within `NWRITE`).
+    second_writes: usize,
 }
 
 /// Saves `count` records in turn on `pages` pages of `PAGE` bytes, cutting each save at
@@ -317,7 +328,9 @@ fn power_cuts<const PAGE: usize>(pages: usize, count: u32, every_nth_save: u32) 
                     }
                     // The store takes the next save and returns it.
                     let next = record(10_000 + k);
+                    let rewrites_before = f.rewrites;
                     let (r, f) = save(f, &next);
+                    tally.second_writes += usize::from(f.rewrites > rewrites_before);
                     r.unwrap_or_else(|e| panic!("save {k} cut after {cut} ({tear:?}): the next save failed: {e}"));
                     let (got, _) = boot(f);
                     assert_eq!(got, Ok(Some(next)), "save {k} cut after {cut} ({tear:?}): the next save is not loaded");
@@ -378,8 +391,8 @@ fn a_power_cut_at_every_operation_of_every_save_keeps_a_good_model_4k_pages() {
     let saves = if cfg!(debug_assertions) { 40 } else { 80 };
     let t = power_cuts::<4096>(4, saves, if cfg!(debug_assertions) { 4 } else { 1 });
     println!(
-        "power cuts, 4 x 4096-byte pages: {} saves ({} page erases), {} cuts ({} in a page erase): {} left the old model, {} the new",
-        t.saves, t.pages_erased, t.cuts, t.cut_in_erase, t.old, t.new
+        "power cuts, 4 x 4096-byte pages: {} saves ({} page erases), {} cuts ({} in a page erase): {} left the old model, {} the new; {} next saves wrote a word a second time",
+        t.saves, t.pages_erased, t.cuts, t.cut_in_erase, t.old, t.new, t.second_writes
     );
     assert!(t.pages_erased >= 1 && t.cut_in_erase >= 1, "the series must wrap around the range: {t:?}");
 }
@@ -391,8 +404,8 @@ fn a_power_cut_at_every_operation_of_every_save_keeps_a_good_model_1k_pages() {
     let saves = if cfg!(debug_assertions) { 12 } else { 40 };
     let t = power_cuts::<1024>(4, saves, 1);
     println!(
-        "power cuts, 4 x 1024-byte pages: {} saves ({} page erases), {} cuts ({} in a page erase): {} left the old model, {} the new",
-        t.saves, t.pages_erased, t.cuts, t.cut_in_erase, t.old, t.new
+        "power cuts, 4 x 1024-byte pages: {} saves ({} page erases), {} cuts ({} in a page erase): {} left the old model, {} the new; {} next saves wrote a word a second time",
+        t.saves, t.pages_erased, t.cuts, t.cut_in_erase, t.old, t.new, t.second_writes
     );
     assert!(t.pages_erased >= 2 && t.cut_in_erase >= 4, "{t:?}");
 }
