@@ -389,7 +389,7 @@ fn gesture_records_are_430_bytes() {
 #[test]
 fn a_power_cut_at_every_operation_of_every_save_keeps_a_good_model_4k_pages() {
     let saves = if cfg!(debug_assertions) { 40 } else { 80 };
-    let t = power_cuts::<4096>(4, saves, if cfg!(debug_assertions) { 4 } else { 1 });
+    let t = power_cuts::<4096>(4, saves, if cfg!(debug_assertions) { 6 } else { 1 });
     println!(
         "power cuts, 4 x 4096-byte pages: {} saves ({} page erases), {} cuts ({} in a page erase): {} left the old model, {} the new; {} next saves wrote a word a second time",
         t.saves, t.pages_erased, t.cuts, t.cut_in_erase, t.old, t.new, t.second_writes
@@ -414,7 +414,8 @@ fn a_power_cut_at_every_operation_of_every_save_keeps_a_good_model_1k_pages() {
 fn a_flipped_bit_in_the_newest_record_falls_back_to_the_previous_model() {
     // Once on a fresh page, once after the range wrapped.
     let a = bit_flips::<4096>(4, 5);
-    let b = bit_flips::<4096>(4, 41);
+    // After the wrap (41 saves) in release only: in debug it is the slowest case.
+    let b = if cfg!(debug_assertions) { 0 } else { bit_flips::<4096>(4, 41) };
     let c = bit_flips::<1024>(4, 9);
     println!("bit flips: {} single-bit flips in the newest record and its item header, each detected", a + b + c);
 }
