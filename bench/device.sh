@@ -124,6 +124,28 @@ for core in m4 m0; do
         -kernel "$elf" > /dev/null 2>&1 || { echo "device.sh: the $core XOR trainer failed (exit $?)"; exit 1; }
 done
 
+# Bit for bit: the parameters after 1000 steps from the seed-1 weights (FNV-1a of their
+# bits) on both cores, and on the host from `nn bench` (NN=path, or the release build of
+# this tree when its `nn` has `bench`).
+grep '^PARAMS' "$OUT/rust-m4.out" | awk '{ print $2, $3 }' > "$OUT/params-m4.txt"
+grep '^PARAMS' "$OUT/rust-m0.out" | awk '{ print $2, $3 }' > "$OUT/params-m0.txt"
+cmp -s "$OUT/params-m4.txt" "$OUT/params-m0.txt" || { echo "device.sh: the M4F and M0 parameters differ"; exit 1; }
+NN=${NN:-$ROOT/target/release/nn}
+if [ ! -x "$NN" ]; then (cd "$ROOT" && cargo build --quiet --release -p nn-host-cli --bin nn) || true; fi
+: > "$OUT/params-host.txt"
+for net in xor mazur mid wide; do
+    h=$("$NN" bench --net $net --seconds 0.01 --json 2>/dev/null | tail -1 |
+        sed -n 's/.*"params_fnv1a_after_1000_steps":"\([0-9a-f]*\)".*/\1/p') || true
+    echo "$net ${h:-unavailable}" >> "$OUT/params-host.txt"
+done
+if grep -q unavailable "$OUT/params-host.txt"; then
+    HOSTCHECK="host: \`nn bench\` unavailable (see nn-host-cli/NN_BENCH_NOTE.md); M4F and M0 agree"
+elif cmp -s "$OUT/params-host.txt" "$OUT/params-m4.txt"; then
+    HOSTCHECK="host (x86-64, vectorised sigmoid), Cortex-M4F and Cortex-M0: identical"
+else
+    echo "device.sh: the host's parameters differ from the device's"; paste "$OUT/params-host.txt" "$OUT/params-m4.txt"; exit 1
+fi
+
 # ---- tables -----------------------------------------------------------------------------------
 per_step() { # FILE NET -> "total in_expf" per step: (count(101) - count(1)) / 100
     awk -v net="$2" '$1 == net { t[$2] = $3; r[$2] = $4 }
@@ -146,6 +168,14 @@ for core in m4 m0; do
             'BEGIN { printf "| %s | %s | %s | %s | %s | **%.3f** | %s / %s |\n", l, n, c, cn, r, r / c, ce, re }'
     done
 done
+echo
+echo "### Host and device bit for bit: FNV-1a of the parameters after 1000 steps from the seed-1 weights"
+echo
+echo "| net | host (nn bench) | Cortex-M4F | Cortex-M0 |"
+echo "|---|---|---|---|"
+paste -d' ' "$OUT/params-host.txt" "$OUT/params-m4.txt" "$OUT/params-m0.txt" | awk '{ printf "| %s | %s | %s | %s |\n", $1, $2, $4, $6 }'
+echo
+echo "$HOSTCHECK."
 echo
 echo "### RAM and peak stack of one training step (nn-core; stack by painting, bytes)"
 echo

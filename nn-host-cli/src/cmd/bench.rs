@@ -221,6 +221,37 @@ pub struct BenchReport {
     pub final_loss: f64,
     /// Which clock `steps_per_s` uses: `"thread_cpu"` or `"wall"`.
     pub clock: &'static str,
+    /// FNV-1a of the parameters' bits after [`CHECK_STEPS`] steps from the seed-1 weights:
+    /// `firmware/bench` prints the same figure on the device (`bench/device.sh` compares).
+    pub params_fnv: u32,
+}
+
+/// Steps before [`params_fnv1a`] is taken for the host/device comparison.
+pub const CHECK_STEPS: usize = 1000;
+
+/// FNV-1a (32-bit) over the little-endian bytes of every parameter's bits, in the flat
+/// parameter order.
+pub fn params_fnv1a<N: Network>(net: &N) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for l in 0..net.depth() {
+        for &v in net.weights(l).iter().chain(net.biases(l)) {
+            for byte in v.to_bits().to_le_bytes() {
+                h = (h ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+            }
+        }
+    }
+    h
+}
+
+/// [`params_fnv1a`] after `steps` steps (samples in order) from the seed-1 weights.
+pub fn check_after<N: Network>(data: &BenchData, steps: usize) -> Result<u32, nn_core::Error> {
+    let mut net: N = init_net(1);
+    let mut scratch = vec![0.0f32; N::SCRATCH];
+    for k in 0..steps {
+        let (x, t) = data.sample(k % data.len());
+        sgd_step(&mut net, x, t, Loss::HalfSse, data.learning_rate, true, &mut scratch)?;
+    }
+    Ok(params_fnv1a(&net))
 }
 
 impl BenchReport {
@@ -230,7 +261,7 @@ impl BenchReport {
             concat!(
                 "{{\"net\":\"{}\",\"steps_per_s\":{:.6e},\"min_steps_per_s\":{:.6e},\"max_steps_per_s\":{:.6e},",
                 "\"wall_steps_per_s\":{:.6e},\"steps_per_run\":{},\"final_mse\":{:.6e},\"final_loss\":{:.6e},",
-                "\"clock\":\"{}\"}}"
+                "\"clock\":\"{}\",\"params_fnv1a_after_1000_steps\":\"{:08x}\"}}"
             ),
             self.net,
             self.steps_per_s,
@@ -240,7 +271,8 @@ impl BenchReport {
             self.steps_per_run,
             self.final_mse,
             self.final_loss,
-            self.clock
+            self.clock,
+            self.params_fnv
         )
     }
 }
@@ -269,6 +301,7 @@ fn median5(mut v: [f64; 5]) -> (f64, f64, f64) {
 /// calibration) and reports the rates.
 pub fn bench_net<N: Network>(net_id: BenchNet, seconds: f64) -> Result<BenchReport, nn_core::Error> {
     let data = bench_data(net_id);
+    let params_fnv = check_after::<N>(&data, CHECK_STEPS)?;
     let mut net: N = init_net(1);
     let mut scratch = vec![0.0f32; N::SCRATCH];
     let seconds = if seconds.is_finite() && seconds > 0.0 { seconds } else { 2.0 };
@@ -311,6 +344,7 @@ pub fn bench_net<N: Network>(net_id: BenchNet, seconds: f64) -> Result<BenchRepo
         final_mse,
         final_loss,
         clock,
+        params_fnv,
     })
 }
 

@@ -13,7 +13,7 @@
 
 use cortex_m_rt::entry;
 use nn_core::{sgd_step, Loss, Network};
-use nn_fw_bench::{exit, init_net, random_data, stack_used_by, MazurNet, MidNet, WideNet, XorNet};
+use nn_fw_bench::{exit, init_net, params_fnv1a, random_data, stack_used_by, MazurNet, MidNet, WideNet, XorNet};
 use nn_fw_bench::{MAZUR_T, MAZUR_X, XOR_T, XOR_X};
 use semihosting::println;
 
@@ -73,6 +73,10 @@ fn measure<N: Network, const I: usize, const O: usize>(name: &str, x: &[[f32; I]
         println!("MEASURE step {} {}", name, n);
         timed(&mut |k| train(&mut net, x, t, lr, scratch, k), n);
     }
+    // The parameters after 1000 steps, for the comparison with the host (`nn bench`).
+    let mut net: N = init_net(1);
+    train(&mut net, x, t, lr, scratch, 1000);
+    println!("PARAMS {} {:08x}", name, params_fnv1a(&net));
     let mut net: N = init_net(1);
     let used = stack_used_by(&mut || train(&mut net, x, t, lr, scratch, 1));
     println!(
