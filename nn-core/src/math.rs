@@ -297,6 +297,15 @@ pub struct FiniteCheck {
     sum: f32,
 }
 
+/// 1 when `bits` are an infinity's or a NaN's, else 0: without the sign bit such a value
+/// is at least `0xff00_0000`, and adding `0x0100_0000` carries out exactly then (three
+/// instructions on the Cortex-M0: `lsls`, `adds`, `adcs`).
+#[inline(always)]
+pub const fn non_finite_bit(bits: u32) -> u32 {
+    let (_, carry) = (bits << 1).overflowing_add(0x0100_0000);
+    carry as u32
+}
+
 impl Default for FiniteCheck {
     fn default() -> Self {
         Self::new()
@@ -338,8 +347,7 @@ impl FiniteCheck {
             all(target_arch = "arm", target_abi = "eabihf")
         )))]
         {
-            const EXPONENT: u32 = 0x7f80_0000;
-            self.bad |= u32::from(v.to_bits() & EXPONENT == EXPONENT);
+            self.bad |= non_finite_bit(v.to_bits());
         }
     }
 
@@ -497,6 +505,27 @@ pub(crate) mod tests {
             for (&z, &s) in batch.iter().zip(&s) {
                 assert!(same(s, crate::activation::sigmoid(z)), "sigmoid [{:#x}]", z.to_bits());
             }
+        }
+    }
+
+    #[test]
+    fn the_soft_float_check_sees_exactly_the_non_finite_values() {
+        let sweep = (0..=u32::MAX / 4099).map(|i| i.wrapping_mul(4099));
+        let edges = [
+            0u32,
+            0x7f7f_ffff,
+            0x7f80_0000,
+            0x7f80_0001,
+            0x7fc0_0000,
+            0x7fff_ffff,
+            0x8000_0000,
+            0xff7f_ffff,
+            0xff80_0000,
+            0xffff_ffff,
+        ];
+        for bits in sweep.chain(edges) {
+            let expect = u32::from(!f32::from_bits(bits).is_finite());
+            assert_eq!(non_finite_bit(bits), expect, "{bits:#x}");
         }
     }
 
