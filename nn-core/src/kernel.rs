@@ -280,8 +280,9 @@ fn loss_value(loss: Loss, z: &[f32], o: &[f32], t: &[f32]) -> f32 {
     match loss {
         Loss::HalfSse => {
             let n = o.len().min(t.len()).min(z.len());
+            let at = |s: &[f32], i: usize| s.get(i).copied().unwrap_or(0.0);
             0.5 * sum_map(n, |i| {
-                let d = o[i] - t[i];
+                let d = at(o, i) - at(t, i);
                 d * d
             })
         }
@@ -348,12 +349,14 @@ fn for_each_layer<M: Model + ?Sized>(
     widths: usize,
     mut f: impl FnMut(usize, &[f32], &[f32]),
 ) {
-    let (acts, deltas) = scratch.split_at(widths);
-    let mut start = 0;
+    // `backprop` sized every range below; `get` says so without a panic path.
+    let Some((acts, deltas)) = scratch.split_at_checked(widths) else { return };
+    let mut start = 0usize;
     for_each_layer_index!(model.depth(), |l| {
         let spec = model.spec(l);
-        let x = if l == 0 { input } else { &acts[start - spec.inputs..start] };
-        f(l, x, &deltas[start..start + spec.outputs]);
+        let x = if l == 0 { Some(input) } else { start.checked_sub(spec.inputs).and_then(|a| acts.get(a..start)) };
+        let (Some(x), Some(delta)) = (x, deltas.get(start..start + spec.outputs)) else { return };
+        f(l, x, delta);
         start += spec.outputs;
     });
 }
@@ -414,14 +417,15 @@ pub fn sgd_step<M: ModelMut + ?Sized>(
     scratch: &mut [f32],
 ) -> Result<f32, Error> {
     let (widths, value) = backprop(model, input, target, loss, scratch)?;
-    let (acts, deltas) = scratch.split_at(widths);
-    let mut start = 0;
+    // `backprop` sized every range below; `get` says so without a panic path.
+    let (acts, deltas) = scratch.split_at_checked(widths).ok_or(Error::Shape)?;
+    let mut start = 0usize;
     // One check over every layer's new parameters, tested once.
     let mut check = FiniteCheck::new();
     for_each_layer_index!(model.depth(), |l| {
         let spec = model.spec(l);
-        let x = if l == 0 { input } else { &acts[start - spec.inputs..start] };
-        let delta = &deltas[start..start + spec.outputs];
+        let x = if l == 0 { Some(input) } else { start.checked_sub(spec.inputs).and_then(|a| acts.get(a..start)) };
+        let (Some(x), Some(delta)) = (x, deltas.get(start..start + spec.outputs)) else { return Err(Error::Shape) };
         let (w, b) = model.layer_mut(l);
         sgd_outer_noting(w, b, delta, x, lr, update_biases, &mut check);
         start += spec.outputs;
