@@ -31,8 +31,6 @@ pub enum CliError {
     Disagree(String),
     /// Training produced a non-finite value and stopped; the last good parameters were kept.
     Diverged(String),
-    /// The subcommand exists but is not implemented yet.
-    NotImplemented(String),
     /// Standard output was closed by the reader (`nn predict … | head`): stop quietly.
     BrokenPipe,
 }
@@ -75,7 +73,7 @@ impl CliError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::BadInput(_) | CliError::NotImplemented(_) => EXIT_BAD_INPUT,
+            CliError::BadInput(_) => EXIT_BAD_INPUT,
             CliError::Disagree(_) => EXIT_DISAGREE,
             CliError::Diverged(_) => EXIT_DIVERGED,
             CliError::BrokenPipe => EXIT_OK,
@@ -86,7 +84,7 @@ impl CliError {
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CliError::BadInput(m) | CliError::Disagree(m) | CliError::Diverged(m) | CliError::NotImplemented(m) => {
+            CliError::BadInput(m) | CliError::Disagree(m) | CliError::Diverged(m) => {
                 // One line whatever a file held: a newline or other control character
                 // quoted from a file (a CSV cell, a JSON string) is shown escaped.
                 for c in m.chars() {

@@ -331,10 +331,16 @@ fn help_and_version() {
 }
 
 #[test]
-fn bench_is_not_implemented_yet() {
-    let out = nn().args(["bench", "--net", "xor"]).output().unwrap();
+fn bench_ends_with_one_json_line_and_refuses_unknown_nets() {
+    let out = nn().args(["bench", "--net", "mazur", "--seconds", "0.05", "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let last = stdout.lines().last().unwrap();
+    let json: serde_json::Value = serde_json::from_str(last).unwrap();
+    assert!(json["steps_per_s"].as_f64().unwrap() > 0.0, "{last}");
+    assert!(json.get("loss").or_else(|| json.get("final_loss")).and_then(|v| v.as_f64()).is_some(), "{last}");
+    let out = nn().args(["bench", "--net", "resnet"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr_of(&out).contains("nn bench is not implemented yet"));
 }
 
 #[test]

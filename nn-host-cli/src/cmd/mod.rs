@@ -6,6 +6,7 @@ use clap::Subcommand;
 
 use crate::error::CliError;
 
+pub mod bench;
 pub mod demo;
 pub mod eval;
 pub mod example;
@@ -38,18 +39,10 @@ pub enum Command {
     Export(export::Args),
     /// Train XOR and the documents' examples, and show what happened (no files needed).
     Demo(demo::Args),
-    /// Benchmark the training step (not implemented yet: issue 6).
-    Bench(StubArgs),
+    /// Train one of the C baseline's networks and report steps per second (JSON last).
+    Bench(bench::Args),
     /// Run the firmware under QEMU and compare its parameters with the host's bit for bit.
     VerifyDevice(verify_device::Args),
-}
-
-/// Arguments of a subcommand that is not implemented yet: anything is accepted.
-#[derive(Debug, clap::Args)]
-pub struct StubArgs {
-    /// Arguments for the future subcommand.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub args: Vec<String>,
 }
 
 /// Runs `command`, writing its results to `out`.
@@ -64,9 +57,7 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<(), CliError> {
         Command::Example(a) => example::run(&a, out),
         Command::Export(a) => export::run(&a, out),
         Command::Demo(a) => demo::run(&a, out),
-        Command::Bench(_) => Err(CliError::NotImplemented(
-            "nn bench is not implemented yet (issue 6: the training-step benchmark against the C baseline)".into(),
-        )),
+        Command::Bench(a) => bench::run(&a, out),
         Command::VerifyDevice(a) => verify_device::run(&a, out),
     }
 }
