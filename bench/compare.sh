@@ -27,7 +27,7 @@ if [ -z "${NN:-}" ]; then
     NN=$ROOT/target/release/nn
 fi
 if ! "$NN" bench --net mazur --seconds 0.01 --json 2>/dev/null | tail -1 | grep -q '"steps_per_s"'; then
-    echo "compare.sh: '$NN bench' does not report steps_per_s (is it hooked into the CLI? see nn-host-cli/NN_BENCH_NOTE.md)" >&2
+    echo "compare.sh: '$NN bench' does not report steps_per_s" >&2
     exit 2
 fi
 
