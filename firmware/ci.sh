@@ -65,20 +65,20 @@ host=$(rustc -vV | sed -n 's/^host: //p')
 echo "== lint"
 if cargo fmt --check >"$out/fmt.txt" 2>&1; then ok "cargo fmt --check"; else bad "cargo fmt --check (see $out/fmt.txt)"; fi
 if cargo clippy --release -- -D warnings >"$out/clippy.txt" 2>&1 &&
-    cargo clippy -p nn-fw-app --all-targets --target "$host" -- -D warnings >>"$out/clippy.txt" 2>&1; then
+    cargo clippy -p nn-learn --all-targets --target "$host" -- -D warnings >>"$out/clippy.txt" 2>&1; then
     ok "cargo clippy -D warnings (thumbv7em-none-eabihf, and the host tests)"
 else
     bad "cargo clippy (see $out/clippy.txt)"
 fi
 
 echo "== host tests ($host)"
-cargo test -p nn-fw-app --target "$host" >"$out/host-tests.txt" 2>&1
+cargo test -p nn-learn --target "$host" >"$out/host-tests.txt" 2>&1
 code=$?
 grep -E "^test result|FAILED|panicked" "$out/host-tests.txt"
-if [ "$code" -eq 0 ]; then ok "host tests of nn-fw-app"; else bad "host tests of nn-fw-app (see $out/host-tests.txt)"; fi
+if [ "$code" -eq 0 ]; then ok "host tests of nn-learn"; else bad "host tests of nn-learn (see $out/host-tests.txt)"; fi
 
 echo "== host reference for --verify"
-if cargo run -q -p nn-fw-app --example reference --target "$host" >"$out/host-reference.txt" 2>"$out/host-reference.err"; then
+if cargo run -q -p nn-learn --example reference --target "$host" >"$out/host-reference.txt" 2>"$out/host-reference.err"; then
     ok "host reference: $(tail -n 1 "$out/host-reference.txt")"
 else
     bad "host reference (see $out/host-reference.err)"
@@ -175,7 +175,7 @@ check_longrun() {
         bad "$name: violations=$(lfield "$name" violations) stack $first -> $end"
     fi
     # shellcheck disable=SC2086
-    want=$(cargo run -q -p nn-fw-app --example longrun --target "$host" -- "$steps" $faults 2>"$out/$name.host.err" |
+    want=$(cargo run -q -p nn-learn --example longrun --target "$host" -- "$steps" $faults 2>"$out/$name.host.err" |
         sed -n 's/.*model_crc=\(0x[0-9a-f]*\).*/\1/p')
     got=$(lfield "$name" model_crc)
     if [ -n "$got" ] && [ "$got" = "$want" ]; then
@@ -242,7 +242,7 @@ for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do
     if run "$core-verify" "$target" 0 --verify; then
         check_params "$core-verify"
     fi
-    # The micro:bit's interaction (nn_fw_app::learner) with a simulated user pressing
+    # The micro:bit's interaction (nn_learn::learner) with a simulated user pressing
     # the buttons: trains after 15 windows per class, then must recognise >= 85 %.
     run "$core-user" "$target" 0 --user
     # The failure path: an undefined instruction must end the run with exit code 4.

@@ -34,7 +34,7 @@ rm -f "$NN_FLASH"
 echo "== long runs on the host (the device must end with the same model_crc)"
 for args in 40000 5000 "2000 --faults" 1000000; do
     # shellcheck disable=SC2086
-    cargo run -q --release -p nn-fw-app --example longrun --target "$(rustc -vV | sed -n 's/^host: //p')" -- $args
+    cargo run -q --release -p nn-learn --example longrun --target "$(rustc -vV | sed -n 's/^host: //p')" -- $args
 done
 
 echo "== held-out accuracy over seeds 1-12 (host)"

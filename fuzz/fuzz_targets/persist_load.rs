@@ -6,7 +6,7 @@
 use embedded_storage::nor_flash::{ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash};
 use libfuzzer_sys::fuzz_target;
 use nn_core::codec::decode;
-use nn_core::persist::ModelStore;
+use nn_learn::persist::ModelStore;
 
 const PAGE: usize = 1024;
 const SIZE: usize = 4 * PAGE;

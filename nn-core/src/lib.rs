@@ -47,9 +47,6 @@ pub mod math;
 pub mod model;
 pub mod optim;
 pub mod perceptron;
-#[cfg(feature = "persist")]
-pub mod persist;
-pub mod sensor;
 pub mod train;
 
 pub use activation::Activation;

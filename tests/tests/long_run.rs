@@ -1,5 +1,5 @@
 //! A long run of on-device learning, on the host through the same code the firmware
-//! runs: the gesture network (`nn_core::sensor::GestureNet`) learns online from the
+//! runs: the gesture network (`nn_learn::sensor::GestureNet`) learns online from the
 //! simulated sensor stream (`GestureSim` → `checked_features` → one `Trainer::step` per
 //! window, per-sample SGD with momentum as in `Recipe::DEFAULT`), for `NN_LONG_RUN_STEPS`
 //! steps (default 20 000; `.ci/reliability.sh` runs 1 000 000 in release).
@@ -20,12 +20,12 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::time::Instant;
 
-use nn_core::sensor::{
+use nn_core::train::Trainer;
+use nn_core::{forward, Error, Model, Network, Schedule, TrainConfig};
+use nn_learn::sensor::{
     checked_features, features, Gesture, GestureNet, GestureSim, Recipe, Window, CLASSES, FEATURES, FULL_SCALE_MG,
     WINDOW, WORK,
 };
-use nn_core::train::Trainer;
-use nn_core::{forward, Error, Model, Network, Schedule, TrainConfig};
 
 /// Counts the allocations of the thread that asks (the test harness's other threads do
 /// not disturb the figure).

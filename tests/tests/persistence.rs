@@ -1,4 +1,4 @@
-//! Power cuts and bit flips under the model store (`nn_core::persist::ModelStore`), over
+//! Power cuts and bit flips under the model store (`nn_learn::persist::ModelStore`), over
 //! a simulated NOR flash written here from the datasheet rules, not from the store:
 //!
 //! - a write can only clear bits (`new = old & data`), one 32-bit word at a time, and a
@@ -10,7 +10,7 @@
 //!   cleared or a page with a prefix erased; or a word untouched and a page with random
 //!   bits set), and nothing after it happens.
 //!
-//! A series of real codec records of the gesture network (`nn_core::sensor::GestureNet`,
+//! A series of real codec records of the gesture network (`nn_learn::sensor::GestureNet`,
 //! 103 parameters, 430 bytes) is saved the way the firmware saves
 //! (`ModelStore::save_verified`), and every save is cut at every possible operation
 //! count. After each cut the device reboots (a new store over the same flash) and loads
@@ -27,9 +27,9 @@ use std::ops::Range;
 use embedded_storage::nor_flash::{ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash};
 use nn_core::codec;
 use nn_core::init::{Init, Rng};
-use nn_core::persist::ModelStore;
-use nn_core::sensor::GestureNet;
 use nn_core::Network;
+use nn_learn::persist::ModelStore;
+use nn_learn::sensor::GestureNet;
 
 /// A small deterministic generator for the half-done operations.
 #[derive(Clone)]

@@ -4,14 +4,14 @@
 //! and a training step on whatever it accepts leaves every parameter finite, or is
 //! refused by the divergence guard without changing anything. The fault-tolerant reader
 //! itself (retries, time-outs, re-initialisation) is tested in
-//! `firmware/app/tests/faults.rs`.
+//! `firmware/learn/tests/faults.rs`.
 
-use nn_core::sensor::{
+use nn_core::train::Trainer;
+use nn_core::{Error, Model, Network};
+use nn_learn::sensor::{
     check_window, checked_features, features, Gesture, GestureNet, Recipe, Window, WindowFault, FULL_SCALE_MG, WINDOW,
     WORK,
 };
-use nn_core::train::Trainer;
-use nn_core::{Error, Model, Network};
 use proptest::prelude::*;
 
 /// Largest magnitude a feature can have: 32 767 mg is 32.767 g (a mean), and a standard

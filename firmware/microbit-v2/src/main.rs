@@ -15,13 +15,13 @@
 //!   (the buffer is kept, so more examples refine the next training).
 //! - Holding A and B while the board resets forgets the stored model.
 //!
-//! - The accelerometer is read through `nn_fw_app::reader`: a failed I2C transfer is
+//! - The accelerometer is read through `nn_learn::reader`: a failed I2C transfer is
 //!   retried, a window that cannot be completed or fails the quality check (stuck,
 //!   saturated) is skipped, and after three failed windows in a row the sensor is set up
 //!   again. A missing or dead sensor never stops the board: it logs and keeps trying.
 //!
-//! The decisions are `nn_fw_app::learner`'s, tested on the host with a simulated user
-//! (`app/tests/learner.rs`); this file wires the board to it. Logs go out over RTT with
+//! The decisions are `nn_learn::learner`'s, tested on the host with a simulated user
+//! (`learn/tests/learner.rs`); this file wires the board to it. Logs go out over RTT with
 //! defmt (`probe-rs run` prints them), sensor faults included.
 #![no_std]
 #![no_main]
@@ -40,10 +40,10 @@ use microbit::hal::Timer;
 use microbit::pac::{self, interrupt};
 use microbit::Board;
 use nn_core::codec;
-use nn_core::persist::ModelStore;
-use nn_core::sensor::{Gesture, GestureNet, Recipe};
-use nn_fw_app::learner::{Held, Learner, Mode, Outcome};
-use nn_fw_app::reader::{Policy, Reader, Reinit};
+use nn_learn::learner::{Held, Learner, Mode, Outcome};
+use nn_learn::persist::ModelStore;
+use nn_learn::reader::{Policy, Reader, Reinit};
+use nn_learn::sensor::{Gesture, GestureNet, Recipe};
 use panic_probe as _;
 
 /// First byte of the model store: the last four 4 KiB pages of the 512 KiB flash,

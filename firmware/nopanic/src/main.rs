@@ -24,7 +24,7 @@ use core::hint::black_box;
 use cortex_m_rt::entry;
 use nn_core::activation::Sigmoid;
 use nn_core::codec;
-use nn_core::sensor::{self, Example, ExampleBuffer, Features, Gesture, GestureNet, Recipe, Window, WINDOW};
+use nn_learn::sensor::{self, Example, ExampleBuffer, Features, Gesture, GestureNet, Recipe, Window, WINDOW};
 use nn_core::train::{work_len, Trainer};
 use nn_core::{forward, sgd_step, Dense, Error, Loss, Network, Optimizer, Schedule, TrainConfig};
 

@@ -7,7 +7,7 @@
 //! accelerometer is a simulated LSM303AGR on an I2C bus, fed by the seeded gesture
 //! simulator; the flash is a host file reached through semihosting, so it survives
 //! between runs. The accelerometer is read through the fault-tolerant
-//! `nn_fw_app::reader`, so a sensor fault skips a window and never ends the run;
+//! `nn_learn::reader`, so a sensor fault skips a window and never ends the run;
 //! `--faults` makes the simulated chip misbehave, and `--long-run N` trains online for N
 //! windows while watching accuracy, finiteness, stack and RAM. See `firmware/README.md`
 //! for the options, the output lines and the exit codes.
@@ -24,17 +24,17 @@ use core::fmt;
 
 use cortex_m_rt::{entry, exception, ExceptionFrame};
 use nn_core::codec::{self, CodecError};
-use nn_core::persist::{ModelStore, PersistError};
-use nn_core::sensor::{
+use nn_core::train::EpochReport;
+use nn_core::{Model, Network};
+use nn_learn::learner::{Held, Learner, Outcome};
+use nn_learn::online::{self, Online};
+use nn_learn::persist::{ModelStore, PersistError};
+use nn_learn::reader::{FaultCounters, Policy, Reader, Skipped};
+use nn_learn::sensor::{
     checked_features, Demo, DemoError, Example, ExampleBuffer, Gesture, GestureNet, GestureSim, Score, Window,
     WindowFault, DEMO_BUFFER, WORK,
 };
-use nn_core::train::EpochReport;
-use nn_core::{Model, Network};
-use nn_fw_app::learner::{Held, Learner, Outcome};
-use nn_fw_app::online::{self, Online};
-use nn_fw_app::reader::{FaultCounters, Policy, Reader, Skipped};
-use nn_fw_app::sim::{FaultPlan, SimBus, SimDelay, SimLsm303agr};
+use nn_learn::sim::{FaultPlan, SimBus, SimDelay, SimLsm303agr};
 use semihosting::println;
 use semihosting::process::exit;
 
@@ -336,7 +336,7 @@ fn scripted_session(opts: &Options<'_>, demo: &Demo, sensor: &mut Sensor<'_>, bo
             stack::repaint();
             let t = clock::instructions();
             let every = (demo.recipe.epochs / losses.len() as u32).max(1);
-            let report = nn_core::sensor::train(&mut net, &buffer, &demo.recipe, |epoch, r| {
+            let report = nn_learn::sensor::train(&mut net, &buffer, &demo.recipe, |epoch, r| {
                 if epoch % every == 0 {
                     if let Some(slot) = losses.get_mut((epoch / every) as usize) {
                         *slot = r.loss;
@@ -400,7 +400,7 @@ fn scripted_session(opts: &Options<'_>, demo: &Demo, sensor: &mut Sensor<'_>, bo
     Ok(if score.accuracy() >= MIN_ACCURACY { code::OK } else { code::LOW_ACCURACY })
 }
 
-/// The micro:bit's interaction (`nn_fw_app::learner`) driven by a simulated user: the
+/// The micro:bit's interaction (`nn_learn::learner`) driven by a simulated user: the
 /// windows of the session's stream, each labelled by the button the README says to
 /// hold, until the learner trains; then 150 windows with no button, predicted.
 #[inline(never)]
@@ -450,7 +450,7 @@ fn user_session(demo: &Demo, sensor: &mut Sensor<'_>) -> Result<i32, Fail> {
 }
 
 /// `--long-run N`: N online training steps, one per window read through the sensor path
-/// (`nn_fw_app::online`), from a fresh network. Held-out accuracy on a fixed set of
+/// (`nn_learn::online`), from a fresh network. Held-out accuracy on a fixed set of
 /// windows (the first 150 of the stream, never trained on) is measured after 1 % of the
 /// steps and every 10 %; every parameter is checked finite after every step; the stack
 /// is painted before the first step and its high-water mark read after 1 % of the steps
@@ -458,7 +458,7 @@ fn user_session(demo: &Demo, sensor: &mut Sensor<'_>) -> Result<i32, Fail> {
 /// step, a stack that grew after the first 1 %, held-out accuracy at the end below 0.9
 /// or more than [`LONG_RUN_TOLERANCE`] below its value after the first 1 %. (Single
 /// measurements early in the run swing by several points while the rate is high, see
-/// `nn_fw_app::online`; the lowest one of the second half is reported.)
+/// `nn_learn::online`; the lowest one of the second half is reported.)
 #[inline(never)]
 fn long_run(demo: &Demo, steps: u32, sensor: &mut Sensor<'_>) -> Result<i32, Fail> {
     let mut held_out = ExampleBuffer::<{ online::HELD_OUT }>::new();

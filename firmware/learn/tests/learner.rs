@@ -1,10 +1,10 @@
 //! A user's session with the micro:bit, on the host: the simulator stands in for the
 //! user's hand, the buttons are held as the README says.
 //!
-//! Run on the host: `cargo test -p nn-fw-app --target x86_64-unknown-linux-gnu`.
+//! Run on the host: `cargo test -p nn-learn --target x86_64-unknown-linux-gnu`.
 
-use nn_core::sensor::{Gesture, GestureSim, Recipe};
-use nn_fw_app::learner::{Held, Learner, Mode, Outcome, PER_CLASS_CAP, PER_CLASS_MIN};
+use nn_learn::learner::{Held, Learner, Mode, Outcome, PER_CLASS_CAP, PER_CLASS_MIN};
+use nn_learn::sensor::{Gesture, GestureSim, Recipe};
 
 fn button_for(g: Gesture) -> Held {
     match g {

@@ -6,7 +6,7 @@
 //! [`Learner::train`] and a save to flash. Keeping the decisions here lets the host test
 //! a whole session of a user (`tests/learner.rs`).
 
-use nn_core::sensor::{self, Example, ExampleBuffer, Gesture, GestureNet, Recipe, Window, WindowFault, CLASSES};
+use crate::sensor::{self, Example, ExampleBuffer, Gesture, GestureNet, Recipe, Window, WindowFault, CLASSES};
 use nn_core::train::EpochReport;
 
 /// Examples kept in RAM.

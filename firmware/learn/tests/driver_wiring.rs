@@ -1,12 +1,12 @@
 //! The LSM303AGR wiring, checked transaction by transaction against `embedded-hal-mock`:
 //! what `Accelerometer` puts on the I2C bus to identify, configure and read the chip.
 //!
-//! Run on the host: `cargo test -p nn-fw-app --target x86_64-unknown-linux-gnu`.
+//! Run on the host: `cargo test -p nn-learn --target x86_64-unknown-linux-gnu`.
 
 use embedded_hal::i2c::ErrorKind;
 use embedded_hal_mock::eh1::delay::NoopDelay;
 use embedded_hal_mock::eh1::i2c::{Mock, Transaction};
-use nn_fw_app::accel::{AccelError, Accelerometer};
+use nn_learn::accel::{AccelError, Accelerometer};
 
 const ACC: u8 = 0x19;
 const MAG: u8 = 0x1E;
@@ -72,7 +72,7 @@ fn reports_a_missing_chip() {
 #[test]
 fn times_out_without_data() {
     let mut expected = configuration();
-    for _ in 0..nn_fw_app::accel::SAMPLE_TIMEOUT_POLLS {
+    for _ in 0..nn_learn::accel::SAMPLE_TIMEOUT_POLLS {
         expected.push(Transaction::write_read(ACC, vec![0x27], vec![0x00]));
     }
     let mut i2c = Mock::new(&expected);

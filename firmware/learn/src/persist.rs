@@ -1,7 +1,7 @@
 //! Keeping trained models on NOR flash across resets and power cuts.
 //!
 //! A [`ModelStore`] appends each saved record (for example the bytes of
-//! [`crate::codec`]) to a `sequential-storage` queue over a range of pages of any
+//! [`nn_core::codec`]) to a `sequential-storage` queue over a range of pages of any
 //! `embedded-storage` [`NorFlash`]. It never
 //! rewrites a record in place: a new one is written after the old ones, and only when
 //! the range is full is the page holding the *oldest* records erased. So a power cut at

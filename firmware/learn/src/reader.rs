@@ -20,9 +20,9 @@
 
 use core::fmt;
 
+use crate::sensor::{checked_features, Sample, Window, WindowFault, WINDOW};
 use embedded_hal::delay::DelayNs;
 use embedded_hal::i2c::I2c;
-use nn_core::sensor::{checked_features, Sample, Window, WindowFault, WINDOW};
 
 use crate::accel::{Accelerometer, SAMPLE_TIMEOUT_POLLS};
 

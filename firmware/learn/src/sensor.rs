@@ -17,11 +17,11 @@
 
 use core::fmt;
 
-use crate::activation::{Softmax, Tanh};
-use crate::data::{Dataset, Order};
-use crate::init::{Init, Rng};
-use crate::train::{argmax, work_len, EpochReport};
-use crate::{forward, Dense, Error, Loss, Network, Optimizer, Schedule, TrainConfig, Trainer};
+use nn_core::activation::{Softmax, Tanh};
+use nn_core::data::{Dataset, Order};
+use nn_core::init::{Init, Rng};
+use nn_core::train::{argmax, work_len, EpochReport};
+use nn_core::{forward, Dense, Error, Loss, Network, Optimizer, Schedule, TrainConfig, Trainer};
 
 /// Samples per second the firmware reads from the accelerometer.
 pub const SAMPLE_RATE_HZ: u32 = 50;
@@ -109,7 +109,7 @@ impl fmt::Display for Gesture {
 ///
 /// # Examples
 /// ```
-/// use nn_core::sensor::{features, WINDOW};
+/// use nn_learn::sensor::{features, WINDOW};
 /// let window = [[0, 0, 1000]; WINDOW];
 /// assert_eq!(features(&window), [0.0, 0.0, 1.0, 0.0, 0.0, 0.0]);
 /// ```
@@ -175,7 +175,7 @@ impl core::error::Error for WindowFault {}
 ///
 /// # Examples
 /// ```
-/// use nn_core::sensor::{check_window, WindowFault, WINDOW};
+/// use nn_learn::sensor::{check_window, WindowFault, WINDOW};
 /// let mut window = [[0, 0, 1000]; WINDOW];
 /// assert_eq!(check_window(&window), Err(WindowFault::Stuck));
 /// window[5][0] = 2; // one step of noise is enough
@@ -201,7 +201,7 @@ pub fn check_window(window: &Window) -> Result<(), WindowFault> {
 ///
 /// # Examples
 /// ```
-/// use nn_core::sensor::{checked_features, WindowFault, WINDOW};
+/// use nn_learn::sensor::{checked_features, WindowFault, WINDOW};
 /// assert_eq!(checked_features(&[[40, 0, 980]; WINDOW]), Err(WindowFault::Stuck));
 /// let mut shaky = [[0, 0, 1000]; WINDOW];
 /// shaky.iter_mut().step_by(2).for_each(|s| s[0] = 4094);
@@ -249,7 +249,7 @@ impl core::error::Error for BufferFull {}
 ///
 /// # Examples
 /// ```
-/// use nn_core::sensor::{Example, ExampleBuffer, Gesture};
+/// use nn_learn::sensor::{Example, ExampleBuffer, Gesture};
 /// let mut buf: ExampleBuffer<2> = ExampleBuffer::new();
 /// let ex = |label| Example { features: [0.0; 6], label };
 /// buf.push(ex(Gesture::Still)).unwrap();
@@ -293,7 +293,7 @@ impl<const N: usize> ExampleBuffer<N> {
     /// of all) and returns it.
     ///
     /// ```
-    /// use nn_core::sensor::{Example, ExampleBuffer, Gesture};
+    /// use nn_learn::sensor::{Example, ExampleBuffer, Gesture};
     /// let ex = |label, v| Example { features: [v; 6], label };
     /// let mut buf: ExampleBuffer<8> = ExampleBuffer::new();
     /// buf.push_capped(ex(Gesture::Still, 1.0), 2);
@@ -431,7 +431,7 @@ struct Motion {
 ///
 /// # Examples
 /// ```
-/// use nn_core::sensor::{GestureSim, Gesture};
+/// use nn_learn::sensor::{GestureSim, Gesture};
 /// let mut a = GestureSim::new(7);
 /// let mut b = GestureSim::new(7);
 /// assert_eq!(a.window(Gesture::Shake), b.window(Gesture::Shake));
@@ -1025,7 +1025,7 @@ mod tests {
         let (again, _) = Demo::DEFAULT.reference().unwrap();
         let bits = |n: &GestureNet| {
             let mut p = [0.0f32; <GestureNet as Network>::PARAMS];
-            crate::Model::copy_params_to(n, &mut p).unwrap();
+            nn_core::Model::copy_params_to(n, &mut p).unwrap();
             p.map(f32::to_bits)
         };
         assert_eq!(bits(&net), bits(&again));

@@ -8,7 +8,7 @@
 //!   class has enough, then predict), as a state machine the host can test.
 //! - [`online`]: one training step per window, with no buffer (QEMU's `--long-run`).
 //! - [`sim`]: a simulated LSM303AGR that answers the chip's registers on an I2C bus,
-//!   fed by [`nn_core::sensor::GestureSim`], so the real driver runs under QEMU; it can
+//!   fed by [`crate::sensor::GestureSim`], so the real driver runs under QEMU; it can
 //!   inject faults.
 //!
 //! The math (features, buffer, training, persistence) is in `nn-core`; the board crates
@@ -19,5 +19,7 @@
 pub mod accel;
 pub mod learner;
 pub mod online;
+pub mod persist;
 pub mod reader;
+pub mod sensor;
 pub mod sim;

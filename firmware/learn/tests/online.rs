@@ -1,14 +1,14 @@
 //! Online learning through the sensor path on the host: what QEMU's `--long-run N`
-//! does, step for step (`nn_fw_app::online::reference`), so the device's figures can be
+//! does, step for step (`nn_learn::online::reference`), so the device's figures can be
 //! checked against these.
 //!
-//! Run on the host: `cargo test -p nn-fw-app --target x86_64-unknown-linux-gnu`; the
-//! million-step reference: `cargo test --release -p nn-fw-app --target
+//! Run on the host: `cargo test -p nn-learn --target x86_64-unknown-linux-gnu`; the
+//! million-step reference: `cargo test --release -p nn-learn --target
 //! x86_64-unknown-linux-gnu --test online -- --ignored --nocapture`.
 
-use nn_core::sensor::{Demo, Example, Gesture, Recipe, WORK};
-use nn_fw_app::online::{self, is_checkpoint, Online, EPOCH_WINDOWS};
-use nn_fw_app::sim::FaultPlan;
+use nn_learn::online::{self, is_checkpoint, Online, EPOCH_WINDOWS};
+use nn_learn::sensor::{Demo, Example, Gesture, Recipe, WORK};
+use nn_learn::sim::FaultPlan;
 
 #[test]
 fn a_long_run_learns_and_stays_finite() {

@@ -1,14 +1,14 @@
 //! The host's answer to QEMU's `--long-run N [--faults]`: the same windows, steps and
-//! checkpoints computed on the host (`nn_fw_app::online::reference`), so that the
+//! checkpoints computed on the host (`nn_learn::online::reference`), so that the
 //! device's final `model_crc` can be compared with the host's:
 //!
 //! ```text
-//! cargo run -q --release -p nn-fw-app --example longrun --target x86_64-unknown-linux-gnu -- 40000
+//! cargo run -q --release -p nn-learn --example longrun --target x86_64-unknown-linux-gnu -- 40000
 //! ```
 
-use nn_core::sensor::Demo;
-use nn_fw_app::online;
-use nn_fw_app::sim::FaultPlan;
+use nn_learn::online;
+use nn_learn::sensor::Demo;
+use nn_learn::sim::FaultPlan;
 
 fn main() {
     let mut steps = 1_000_000;

@@ -12,7 +12,7 @@
 
 use core::cell::RefCell;
 
-use nn_core::sensor::{
+use crate::sensor::{
     self, checked_features, Demo, Example, ExampleBuffer, Gesture, GestureNet, GestureSim, Recipe, Score, DEMO_BUFFER,
     WORK,
 };

@@ -3,12 +3,12 @@
 //! prints, so the two can be compared with `diff`:
 //!
 //! ```text
-//! cargo run -q -p nn-fw-app --example reference --target x86_64-unknown-linux-gnu
+//! cargo run -q -p nn-learn --example reference --target x86_64-unknown-linux-gnu
 //! ```
 
 use nn_core::codec;
-use nn_core::sensor::{Demo, GestureNet};
 use nn_core::{Model, Network};
+use nn_learn::sensor::{Demo, GestureNet};
 
 fn main() {
     let demo = Demo::DEFAULT;

@@ -25,9 +25,9 @@
 
 use core::cell::RefCell;
 
+use crate::sensor::{Gesture, GestureSim, Sample, XorShift32};
 use embedded_hal::delay::DelayNs;
 use embedded_hal::i2c::{self, ErrorKind, ErrorType, I2c, NoAcknowledgeSource, Operation};
-use nn_core::sensor::{Gesture, GestureSim, Sample, XorShift32};
 
 /// 7-bit I2C address of the accelerometer.
 pub const ACCEL_ADDR: u8 = 0x19;
