@@ -265,6 +265,7 @@ fn progress_bar(epochs: u32) -> Option<indicatif::ProgressBar> {
 /// Trains and writes the results.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     let (model, data) = args.input.load()?;
+    let (model_path, data_path) = (&args.input.files.model, &args.input.files.data);
     let config = TrainConfig {
         loss: args.input.loss,
         optimizer: optimizer(args)?,
@@ -298,9 +299,9 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     outln!(
         out,
         "training {}: {} on {}: {}; {}, {} lr {}{}, {batch}, {}{}{}",
-        args.input.files.model.display(),
+        model_path.display(),
         model.describe(),
-        args.input.files.data.display(),
+        data_path.display(),
         samples_text(data.len()),
         args.input.loss.name(),
         config.optimizer.name(),
@@ -331,11 +332,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
                 Some(r) => format!(" (first at {}, data row {}: {} {})", data.place(r.row), r.row + 1, r.what, r.value),
                 None => String::new(),
             };
-            CliError::bad(format!(
-                "{} on {}: {m}{place}",
-                args.input.files.model.display(),
-                args.input.files.data.display()
-            ))
+            CliError::bad(format!("{} on {}: {m}{place}", model_path.display(), data_path.display()))
         }
         other => other,
     })?;
@@ -348,7 +345,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         output::write_atomic(path, log_csv(&history).as_bytes())?;
     }
     if let Some(path) = &args.plot {
-        let title = format!("{} on {}", args.input.files.model.display(), args.input.files.data.display());
+        let title = format!("{} on {}", model_path.display(), data_path.display());
         plot::loss_svg(path, &title, &[plot::Series { name: "training loss", losses: &history.losses() }])?;
     }
 
