@@ -5,6 +5,8 @@
 //! line number per row.
 #![no_main]
 
+mod common;
+
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -44,13 +46,7 @@ fuzz_target!(|input: &[u8]| {
     let path = Path::new("fuzz.csv");
     let data = match DataFile::from_bytes(path, bytes, model, want) {
         Ok(data) => data,
-        Err(e) => {
-            let message = e.to_string();
-            assert!(message.starts_with("fuzz.csv"), "the message does not name the file: {message}");
-            assert!(!message.contains('\n'), "the message is not one line: {message:?}");
-            assert_eq!(e.exit_code(), 2, "{message}");
-            return;
-        }
+        Err(e) => return common::assert_refusal(&e, "fuzz.csv"),
     };
     let n = data.len();
     assert!(n > 0, "an accepted file has a row");

@@ -4,6 +4,8 @@
 //! that the CLI writes back as JSON and reads again to the same bits.
 #![no_main]
 
+mod common;
+
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
@@ -14,13 +16,7 @@ fuzz_target!(|bytes: &[u8]| {
     let path = Path::new("fuzz.json");
     let model = match ModelFile::from_bytes(path, bytes) {
         Ok(model) => model,
-        Err(e) => {
-            let message = e.to_string();
-            assert!(message.starts_with("fuzz.json"), "the message does not name the file: {message}");
-            assert!(!message.contains('\n'), "the message is not one line: {message:?}");
-            assert_eq!(e.exit_code(), 2, "{message}");
-            return;
-        }
+        Err(e) => return common::assert_refusal(&e, "fuzz.json"),
     };
     assert!(model.params.iter().all(|p| p.is_finite()), "a non-finite parameter was accepted");
     let net = model.network().expect("an accepted model is a valid network");

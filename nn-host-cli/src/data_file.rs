@@ -441,30 +441,30 @@ mod tests {
         assert!(e.starts_with("d.csv:2:5: the targets of data row 1 sum to 0.9"), "{e}");
     }
 
+    /// A bad file and how its message starts (target checks read the file for bce).
+    const BAD_CELLS: [(&str, &str); 11] = [
+        ("x1,x2,y\n0,0,0\n0, abc,1\n", "d.csv:3:3: \"abc\" is not a number; expected a decimal number"),
+        ("x1,x2,y\n0,1e39,0\n", "d.csv:2:3: 1e39 does not fit in f32"),
+        ("x1,x2,y\n0,inf,0\n", "d.csv:2:3: inf is not finite"),
+        ("x1,x2,y\n0,,0\n", "d.csv:2:3: the cell is empty"),
+        ("x1,x2,y\n0,1\n", "d.csv:2:4: the row has 2 values, expected 3"),
+        ("x1,x2,y\n0,1,1,7\n", "d.csv:2:7: the row has 4 values"),
+        ("x1,x2,y\n", "d.csv:2:1: the file has a header row but no data rows"),
+        ("0,1,1\n", "d.csv:1:1: the first row holds numbers"),
+        ("x1,y\n0,1\n", "d.csv:1:1: the header has 2 columns (x1,y), expected 3 (2 inputs, then 1 target)"),
+        ("x1,x2,y\n0,1,-1\n", "d.csv:2:5: target -1 is outside [0, 1]"),
+        ("x1,x2,y\n0,1,2\n", "d.csv:2:5: target 2 is outside [0, 1]"),
+    ];
+
     #[test]
     fn bad_cells_are_located() {
         let m = xor();
-        let t = Targets::For(Loss::Mse);
-        let e = load("x1,x2,y\n0,0,0\n0, abc,1\n", &m, t).unwrap_err();
-        assert!(e.starts_with("d.csv:3:3: \"abc\" is not a number; expected a decimal number"), "{e}");
+        for (text, expected) in BAD_CELLS {
+            let targets = if expected.contains("target") { Targets::For(Loss::Bce) } else { Targets::For(Loss::Mse) };
+            let e = load(text, &m, targets).unwrap_err();
+            assert!(e.starts_with(expected), "{text:?}: {e}");
+        }
+        let e = load("x1,x2,y\n0,0,0\n0, abc,1\n", &m, Targets::For(Loss::Mse)).unwrap_err();
         assert!(e.ends_with("(column \"x2\", data row 2)"), "{e}");
-        let e = load("x1,x2,y\n0,1e39,0\n", &m, t).unwrap_err();
-        assert!(e.starts_with("d.csv:2:3: 1e39 does not fit in f32"), "{e}");
-        let e = load("x1,x2,y\n0,inf,0\n", &m, t).unwrap_err();
-        assert!(e.contains("not finite"), "{e}");
-        let e = load("x1,x2,y\n0,,0\n", &m, t).unwrap_err();
-        assert!(e.starts_with("d.csv:2:3: the cell is empty"), "{e}");
-        let e = load("x1,x2,y\n0,1\n", &m, t).unwrap_err();
-        assert!(e.starts_with("d.csv:2:4: the row has 2 values, expected 3"), "{e}");
-        let e = load("x1,x2,y\n0,1,1,7\n", &m, t).unwrap_err();
-        assert!(e.starts_with("d.csv:2:7: the row has 4 values"), "{e}");
-        let e = load("x1,x2,y\n", &m, t).unwrap_err();
-        assert!(e.starts_with("d.csv:2:1: the file has a header row but no data rows"), "{e}");
-        let e = load("0,1,1\n", &m, t).unwrap_err();
-        assert!(e.starts_with("d.csv:1:1: the first row holds numbers"), "{e}");
-        let e = load("x1,y\n0,1\n", &m, t).unwrap_err();
-        assert!(e.contains("the header has 2 columns (x1,y), expected 3 (2 inputs, then 1 target)"), "{e}");
-        let e = load("x1,x2,y\n0,1,2\n", &m, Targets::For(Loss::Bce)).unwrap_err();
-        assert!(e.starts_with("d.csv:2:5: target 2 is outside [0, 1]"), "{e}");
     }
 }

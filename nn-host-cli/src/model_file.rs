@@ -25,8 +25,23 @@ use crate::output;
 
 /// The value of the `format` key.
 pub const FORMAT: &str = "nn-model";
-/// The format version this program reads and writes.
+/// The format version this program writes (the newest of [`VERSIONS`]).
 pub const VERSION: u32 = 1;
+
+/// A format version this program reads: its number and the keys of its top-level object,
+/// which start with `format`, `version` and `layers`. A later version (2: input scaling
+/// and class labels) adds a row with its new keys and reads them after the layers; the
+/// header and the layers are read the same way for every version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Version {
+    /// The value of the `version` key.
+    pub number: u32,
+    /// Every top-level key of a file of this version.
+    pub keys: &'static [&'static str],
+}
+
+/// The versions this program reads, oldest first.
+pub const VERSIONS: [Version; 1] = [Version { number: 1, keys: &["format", "version", "layers"] }];
 /// Most parameters a model file may hold (a guard against absurd allocations).
 pub const MAX_PARAMS: usize = 50_000_000;
 
@@ -69,7 +84,8 @@ pub struct ModelFile {
     pub specs: Vec<LayerSpec>,
     /// The parameters in nn-core's flat order.
     pub params: Vec<f32>,
-    root: Option<Node>,
+    /// Where each layer's `activation` stands in a JSON file (empty for other sources).
+    activations: Vec<Pos>,
 }
 
 impl ModelFile {
@@ -103,8 +119,7 @@ impl ModelFile {
         let root = json::parse(text).map_err(|e| {
             CliError::at(path, e.pos.line, e.pos.column, format!("{}; expected a JSON nn-model", e.message))
         })?;
-        let (specs, params) = Reader { path }.model(&root)?;
-        Ok(ModelFile { path: path.to_path_buf(), specs, params, root: Some(root) })
+        Reader { path }.model(&root)
     }
 
     fn from_codec(path: &Path, bytes: &[u8]) -> Result<Self, CliError> {
@@ -112,12 +127,12 @@ impl ModelFile {
             .map_err(|e| CliError::in_file(path, format!("not a valid nn-core binary model: {e}")))?;
         let specs = decoded.specs().to_vec();
         let params: Vec<f32> = decoded.params().collect();
-        Ok(ModelFile { path: path.to_path_buf(), specs, params, root: None })
+        Ok(ModelFile { path: path.to_path_buf(), specs, params, activations: Vec::new() })
     }
 
     /// A model made in memory (for writing); `path` is where it will go.
     pub fn new(path: &Path, specs: Vec<LayerSpec>, params: Vec<f32>) -> Self {
-        ModelFile { path: path.to_path_buf(), specs, params, root: None }
+        ModelFile { path: path.to_path_buf(), specs, params, activations: Vec::new() }
     }
 
     /// The network, ready for nn-core.
@@ -126,9 +141,9 @@ impl ModelFile {
             .map_err(|e| CliError::in_file(&self.path, format!("not a valid network: {e}")))
     }
 
-    /// `file:line:column` of the value at `segs` (or just `file` when unknown).
-    pub fn place(&self, segs: &[Seg]) -> String {
-        match self.root.as_ref().and_then(|root| locate(root, segs)) {
+    /// `file:line:column` of layer `l`'s activation (or just `file` when unknown).
+    fn activation_place(&self, l: usize) -> String {
+        match self.activations.get(l) {
             Some(pos) => format!("{}:{pos}", self.path.display()),
             None => self.path.display().to_string(),
         }
@@ -173,7 +188,7 @@ impl ModelFile {
         let needed = loss.required_activation().map_or("another", Activation::name);
         Err(CliError::bad(format!(
             "{}: {} is {}, but --loss {} needs a {needed} output layer",
-            self.place(&segs),
+            self.activation_place(last),
             path_text(&segs),
             activation.name(),
             loss.name()
@@ -208,19 +223,6 @@ pub fn utf8_text<'a>(path: &Path, bytes: &'a [u8], expected: &str) -> Result<&'a
     }
 }
 
-/// Finds the position of the value at `segs` in `root`.
-fn locate(root: &Node, segs: &[Seg]) -> Option<Pos> {
-    let mut node = root;
-    for seg in segs {
-        node = match (seg, &node.value) {
-            (Seg::Key(k), Value::Object(members)) => &members.iter().find(|m| m.key == *k)?.node,
-            (Seg::Index(i), Value::Array(items)) => items.get(*i)?,
-            _ => return None,
-        };
-    }
-    Some(node.pos)
-}
-
 /// The checks of a JSON model, with the file's name for messages.
 struct Reader<'p> {
     path: &'p Path,
@@ -237,17 +239,17 @@ impl Reader<'_> {
 
     /// The members of an object with exactly the keys `allowed`, each once; missing
     /// keys are reported at the object.
-    fn members<'n>(
+    fn members<'n, 'a>(
         &self,
-        node: &'n Node,
+        node: &'n Node<'a>,
         segs: &[Seg],
         allowed: &[&str],
         what: &str,
-    ) -> Result<Vec<&'n Node>, CliError> {
+    ) -> Result<Vec<&'n Node<'a>>, CliError> {
         let Value::Object(members) = &node.value else {
             return Err(self.err(node.pos, segs, format!("is {}, expected {what}", node.value.kind())));
         };
-        let mut found: Vec<Option<&Node>> = vec![None; allowed.len()];
+        let mut found: Vec<Option<&Node<'a>>> = vec![None; allowed.len()];
         for Member { key, key_pos, node } in members {
             let Some(slot) = allowed.iter().position(|a| a == key) else {
                 let keys = allowed.join(", ");
@@ -272,7 +274,7 @@ impl Reader<'_> {
         Ok(out)
     }
 
-    fn array<'n>(&self, node: &'n Node, segs: &[Seg], what: &str) -> Result<&'n [Node], CliError> {
+    fn array<'n, 'a>(&self, node: &'n Node<'a>, segs: &[Seg], what: &str) -> Result<&'n [Node<'a>], CliError> {
         match &node.value {
             Value::Array(items) => Ok(items),
             other => Err(self.err(node.pos, segs, format!("is {}, expected {what}", other.kind()))),
@@ -286,44 +288,45 @@ impl Reader<'_> {
         parse_f32(text).map_err(|why| self.err(node.pos, segs, why))
     }
 
-    fn model(&self, root: &Node) -> Result<(Vec<LayerSpec>, Vec<f32>), CliError> {
-        let what = "an object {\"format\": \"nn-model\", \"version\": 1, \"layers\": [...]}";
-        let top = self.members(root, &[], &["format", "version", "layers"], what)?;
-        let (format, version, layers) = (top[0], top[1], top[2]);
-        match &format.value {
-            Value::String(s) if s == FORMAT => {}
-            Value::String(s) => {
-                return Err(self.err(
-                    format.pos,
-                    &[Seg::Key("format")],
-                    format!("is \"{}\", expected \"{FORMAT}\"", shorten(s, 40)),
-                ))
-            }
-            other => {
-                return Err(self.err(
-                    format.pos,
-                    &[Seg::Key("format")],
-                    format!("is {}, expected the string \"{FORMAT}\"", other.kind()),
-                ))
+    /// Checks `format` and `version` (when the root is an object that has them; what is
+    /// missing is reported with the other keys) and says which version to read.
+    fn header(&self, root: &Node) -> Result<Version, CliError> {
+        let newest = VERSIONS[VERSIONS.len() - 1];
+        let Value::Object(members) = &root.value else { return Ok(newest) };
+        let find = |key: &str| members.iter().find(|m| m.key == key).map(|m| &m.node);
+        if let Some(format) = find("format") {
+            let why = match &format.value {
+                Value::String(s) if s == FORMAT => None,
+                Value::String(s) => Some(format!("is \"{}\", expected \"{FORMAT}\"", shorten(s, 40))),
+                other => Some(format!("is {}, expected the string \"{FORMAT}\"", other.kind())),
+            };
+            if let Some(why) = why {
+                return Err(self.err(format.pos, &[Seg::Key("format")], why));
             }
         }
+        let Some(version) = find("version") else { return Ok(newest) };
+        let known = VERSIONS.iter().map(|v| v.number.to_string()).collect::<Vec<_>>().join(", ");
         match &version.value {
-            Value::Number(n) if n.parse::<u32>() == Ok(VERSION) => {}
-            Value::Number(n) => {
-                return Err(self.err(
-                    version.pos,
-                    &[Seg::Key("version")],
-                    format!("is {n}; this nn reads version {VERSION}"),
-                ))
-            }
-            other => {
-                return Err(self.err(
-                    version.pos,
-                    &[Seg::Key("version")],
-                    format!("is {}, expected the number {VERSION}", other.kind()),
-                ))
-            }
+            Value::Number(n) => match VERSIONS.iter().find(|v| n.parse::<u32>() == Ok(v.number)) {
+                Some(v) => Ok(*v),
+                None => {
+                    Err(self.err(version.pos, &[Seg::Key("version")], format!("is {n}; this nn reads version {known}")))
+                }
+            },
+            other => Err(self.err(
+                version.pos,
+                &[Seg::Key("version")],
+                format!("is {}, expected the number {known}", other.kind()),
+            )),
         }
+    }
+
+    /// The model: its layers, its parameters, and where each layer's activation is written.
+    fn model(&self, root: &Node) -> Result<ModelFile, CliError> {
+        let what = "an object {\"format\": \"nn-model\", \"version\": 1, \"layers\": [...]}";
+        let version = self.header(root)?;
+        let top = self.members(root, &[], version.keys, what)?;
+        let layers = top[2];
         let layer_nodes = self.array(layers, &[Seg::Key("layers")], "an array of layers")?;
         if layer_nodes.is_empty() {
             return Err(self.err(layers.pos, &[Seg::Key("layers")], "is empty; expected at least one layer"));
@@ -337,13 +340,15 @@ impl Reader<'_> {
         }
         let mut specs = Vec::with_capacity(layer_nodes.len());
         let mut params = Vec::new();
+        let mut activations = Vec::with_capacity(layer_nodes.len());
         let mut previous_outputs: Option<usize> = None;
         for (l, node) in layer_nodes.iter().enumerate() {
-            let spec = self.layer(node, l, previous_outputs, &mut params)?;
+            let (spec, activation) = self.layer(node, l, previous_outputs, &mut params)?;
             previous_outputs = Some(spec.outputs);
             specs.push(spec);
+            activations.push(activation);
         }
-        Ok((specs, params))
+        Ok(ModelFile { path: self.path.to_path_buf(), specs, params, activations })
     }
 
     fn layer(
@@ -352,7 +357,7 @@ impl Reader<'_> {
         l: usize,
         previous_outputs: Option<usize>,
         params: &mut Vec<f32>,
-    ) -> Result<LayerSpec, CliError> {
+    ) -> Result<(LayerSpec, Pos), CliError> {
         let here = [Seg::Key("layers"), Seg::Index(l)];
         let what = "a layer {\"activation\": ..., \"weights\": [[...]], \"biases\": [...]}";
         let fields = self.members(node, &here, &["activation", "weights", "biases"], what)?;
@@ -433,7 +438,7 @@ impl Reader<'_> {
             let segs = [here[0], here[1], Seg::Key("biases"), Seg::Index(j)];
             params.push(self.number(v, &segs)?);
         }
-        Ok(LayerSpec::new(inputs.unwrap_or(0), rows.len(), activation))
+        Ok((LayerSpec::new(inputs.unwrap_or(0), rows.len(), activation), act_node.pos))
     }
 }
 
@@ -572,6 +577,12 @@ mod tests {
     fn parse_f32_is_correctly_rounded() {
         assert_eq!(parse_f32("0.1"), Ok(0.1f32));
         assert_eq!(parse_f32("16777217"), Ok(16_777_216.0));
+        // Just above the midpoint of 1 and the next f32: decimal → f64 → f32 (serde_json's
+        // f32) lands on the midpoint and rounds down to 1; one rounding gives the next f32.
+        let above_midpoint = "1.00000005960464477539062501";
+        assert_eq!(parse_f32(above_midpoint).map(f32::to_bits), Ok(0x3f80_0001));
+        let m = load(&MAZUR.replacen("0.15", above_midpoint, 1)).unwrap();
+        assert_eq!(m.params[0].to_bits(), 0x3f80_0001);
         assert!(parse_f32("inf").unwrap_err().contains("not finite"));
         assert!(parse_f32("NaN").is_err());
         assert!(parse_f32("3.5e38").unwrap_err().contains("does not fit in f32"));

@@ -1,9 +1,59 @@
-//! Value parsers for the command line: each checks its range and says what was expected,
-//! so a bad value ends in one clear line and exit code 2 (clap's usage error).
+//! The command line's shared pieces: the argument groups several subcommands flatten in,
+//! and the value parsers, each of which checks its range and says what was expected, so a
+//! bad value ends in one clear line and exit code 2 (clap's usage error).
+
+use std::path::PathBuf;
 
 use nn_core::{Activation, Loss, Schedule};
 
-use crate::model_file::parse_f32;
+use crate::data_file::{DataFile, Targets};
+use crate::error::CliError;
+use crate::model_file::{parse_f32, ModelFile};
+
+/// `--model` and `--data`: what `nn predict` reads, and the base of [`Supervised`].
+#[derive(Debug, Clone, clap::Args)]
+pub struct ModelData {
+    /// The model (JSON, or a binary from `nn export --format bin`).
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// The data set (CSV with a header row: inputs, then targets).
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+}
+
+/// `--model`, `--data` and `--loss`: what `nn train`, `eval`, `gradcheck` and `hessian`
+/// read. A subcommand that says more about one of them rewords its help with
+/// `#[command(mut_args(options::reword(..)))]`; the names and value parsers stay the same
+/// everywhere.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Supervised {
+    /// The model and the data set.
+    #[command(flatten)]
+    pub files: ModelData,
+    /// The per-sample loss.
+    #[arg(long, value_parser = loss, allow_hyphen_values = true)]
+    pub loss: Loss,
+}
+
+/// Sets the help of the arguments named in `helps`, in place (clap's `mut_arg` would move
+/// them to the end of the usage line).
+pub fn reword(helps: &'static [(&'static str, &'static str)]) -> impl FnMut(clap::Arg) -> clap::Arg {
+    move |arg| match helps.iter().find(|(id, _)| arg.get_id() == *id) {
+        Some((_, help)) => arg.help(*help),
+        None => arg,
+    }
+}
+
+impl Supervised {
+    /// Reads the model, checks that the loss suits its output layer, and reads the data
+    /// set with the targets the loss needs.
+    pub fn load(&self) -> Result<(ModelFile, DataFile), CliError> {
+        let model = ModelFile::load(&self.files.model)?;
+        model.check_loss(self.loss)?;
+        let data = DataFile::load(&self.files.data, &model, Targets::For(self.loss))?;
+        Ok((model, data))
+    }
+}
 
 fn list<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> String {
     all.iter().map(|&x| name(x)).collect::<Vec<_>>().join(", ")

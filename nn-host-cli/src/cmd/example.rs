@@ -47,6 +47,20 @@ pub struct Files {
     pub command: &'static str,
 }
 
+impl Files {
+    /// The files of a network with `layers` and `params` (see [`network`]) trained or
+    /// checked on `csv` by `command`.
+    pub fn new(
+        stem: &'static str,
+        layers: &[(usize, usize, Activation)],
+        params: &[f32],
+        csv: &'static str,
+        command: &'static str,
+    ) -> Result<Self, CliError> {
+        Ok(Files { stem, model: network(layers, params)?, csv, command })
+    }
+}
+
 /// One worked example.
 pub struct Example {
     /// Its name on the command line.

@@ -7,10 +7,10 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use nn_core::codec;
-use nn_core::Activation;
+use nn_core::{Activation, Model};
 
 use crate::error::CliError;
-use crate::model_file::ModelFile;
+use crate::model_file::{ModelFile, Network};
 use crate::{outln, output};
 
 /// Most layers of nn-core's compile-time networks (tuples of `Dense`).
@@ -120,21 +120,24 @@ pub fn rust_source(model: &ModelFile, name: &str) -> Result<String, CliError> {
     let _ = writeln!(s, "/// The parameters of {}.", model.path.display());
     let _ = writeln!(s, "#[allow(clippy::approx_constant, clippy::excessive_precision)]");
     let _ = writeln!(s, "pub const {konst}: {ty} = (");
-    for (l, sp) in model.specs.iter().enumerate() {
-        use nn_core::Model as _;
-        let rows: Vec<String> = net
-            .weights(l)
-            .chunks(sp.inputs)
-            .map(|r| format!("[{}]", r.iter().map(|&v| rust_f32(v)).collect::<Vec<_>>().join(", ")))
-            .collect();
-        let biases: Vec<String> = net.biases(l).iter().map(|&v| rust_f32(v)).collect();
+    for l in 0..model.specs.len() {
+        let (rows, biases) = literals(&net, l, rust_f32);
+        let rows: Vec<String> = rows.iter().map(|r| format!("[{r}]")).collect();
         let _ = writeln!(s, "    Dense::new(");
         let _ = writeln!(s, "        [\n            {},\n        ],", rows.join(",\n            "));
-        let _ = writeln!(s, "        [{}],", biases.join(", "));
+        let _ = writeln!(s, "        [{biases}],");
         let _ = writeln!(s, "    ),");
     }
     let _ = writeln!(s, ");");
     Ok(s)
+}
+
+/// Layer `l`'s weights, one string per row, and its biases, each value written by
+/// `literal` and the values of a row joined by `, `.
+fn literals(net: &Network, l: usize, literal: fn(f32) -> String) -> (Vec<String>, String) {
+    let join = |values: &[f32]| values.iter().map(|&v| literal(v)).collect::<Vec<_>>().join(", ");
+    let inputs = net.spec(l).inputs.max(1);
+    (net.weights(l).chunks(inputs).map(join).collect(), join(net.biases(l)))
 }
 
 /// `x` as a C float literal that reads back as the same `float`.
@@ -144,7 +147,6 @@ fn c_f32(x: f32) -> String {
 
 /// The generated C header.
 pub fn c_header(model: &ModelFile, name: &str) -> Result<String, CliError> {
-    use nn_core::Model as _;
     let net = model.network()?;
     let up = name.to_ascii_uppercase();
     let mut s = String::new();
@@ -164,12 +166,8 @@ pub fn c_header(model: &ModelFile, name: &str) -> Result<String, CliError> {
     let _ = writeln!(s, "static const uint32_t {name}_widths[{up}_LAYERS + 1] = {{{}}};", widths.join(", "));
     let _ = writeln!(s, "static const uint8_t {name}_activations[{up}_LAYERS] = {{{}}};", acts.join(", "));
     for (l, sp) in model.specs.iter().enumerate() {
-        let rows: Vec<String> = net
-            .weights(l)
-            .chunks(sp.inputs)
-            .map(|r| format!("    {{{}}}", r.iter().map(|&v| c_f32(v)).collect::<Vec<_>>().join(", ")))
-            .collect();
-        let biases: Vec<String> = net.biases(l).iter().map(|&v| c_f32(v)).collect();
+        let (rows, biases) = literals(&net, l, c_f32);
+        let rows: Vec<String> = rows.iter().map(|r| format!("    {{{r}}}")).collect();
         let _ = writeln!(s, "\n/* Layer {l}: {} -> {}, {}. */", sp.inputs, sp.outputs, sp.activation.name());
         let _ = writeln!(
             s,
@@ -178,7 +176,7 @@ pub fn c_header(model: &ModelFile, name: &str) -> Result<String, CliError> {
             sp.inputs,
             rows.join(",\n")
         );
-        let _ = writeln!(s, "static const float {name}_layer{l}_biases[{}] = {{{}}};", sp.outputs, biases.join(", "));
+        let _ = writeln!(s, "static const float {name}_layer{l}_biases[{}] = {{{biases}}};", sp.outputs);
     }
     let _ = writeln!(s, "\n#endif /* {up}_H */");
     Ok(s)

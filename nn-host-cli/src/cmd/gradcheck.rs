@@ -2,18 +2,16 @@
 //! numeric differences of the same loss, both from nn-core ([`gradient_check`]).
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use nn_core::check::{agrees, gradient_check, Difference};
-use nn_core::{LayerSpec, Loss, Model};
+use nn_core::{LayerSpec, Model};
 use serde::Serialize;
 
 use crate::cmd::train::samples_text;
-use crate::data_file::{DataFile, Targets};
 use crate::error::CliError;
-use crate::model_file::ModelFile;
+use crate::options::{self, Supervised};
+use crate::outln;
 use crate::output::{sig, sig32};
-use crate::{options, outln};
 
 /// Most rows printed in the text table (the largest differences first beyond this).
 const MAX_ROWS: usize = 40;
@@ -27,18 +25,16 @@ pub enum Method {
     Forward,
 }
 
+/// The shared arguments' help, as `nn gradcheck` words it.
+const HELP: &[(&str, &str)] = &[("loss", "The per-sample loss (the mean over the samples is differentiated)")];
+
 /// Arguments of `nn gradcheck`.
 #[derive(Debug, clap::Args)]
+#[command(mut_args(options::reword(HELP)))]
 pub struct Args {
-    /// The model (JSON, or a binary from `nn export --format bin`).
-    #[arg(long, value_name = "FILE")]
-    pub model: PathBuf,
-    /// The data set (CSV with a header row: inputs, then targets).
-    #[arg(long, value_name = "FILE")]
-    pub data: PathBuf,
-    /// The per-sample loss (the mean over the samples is differentiated).
-    #[arg(long, value_parser = options::loss, allow_hyphen_values = true)]
-    pub loss: Loss,
+    /// The model, the data set and the loss.
+    #[command(flatten)]
+    pub input: Supervised,
     /// How the numeric derivative is taken.
     #[arg(long, value_enum, default_value_t = Method::Central)]
     pub method: Method,
@@ -135,12 +131,10 @@ struct Report {
 
 /// Checks and prints; fails with exit code 1 when the gradients disagree.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
-    let model = ModelFile::load(&args.model)?;
-    model.check_loss(args.loss)?;
-    let data = DataFile::load(&args.data, &model, Targets::For(args.loss))?;
+    let (model, data) = args.input.load()?;
     let mut net = model.network()?;
-    if let Some(row) = crate::metrics::first_non_finite(&net, &data, Some(args.loss)) {
-        return Err(row.error(&args.model, &data));
+    if let Some(row) = crate::metrics::first_non_finite(&net, &data, Some(args.input.loss)) {
+        return Err(row.error(&args.input.files.model, &data));
     }
     check_difference_step("--eps", args.eps, &model.specs, &model.params)?;
     let samples = data.samples()?;
@@ -151,11 +145,23 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         Method::Central => Difference::Central,
         Method::Forward => Difference::Forward,
     };
-    let agreement =
-        gradient_check(&mut net, &samples, args.loss, difference, args.eps, &mut scratch, &mut analytic, &mut numeric)
-            .map_err(|e| {
-                CliError::bad(format!("{} and {} do not fit together: {e}", args.model.display(), args.data.display()))
-            })?;
+    let agreement = gradient_check(
+        &mut net,
+        &samples,
+        args.input.loss,
+        difference,
+        args.eps,
+        &mut scratch,
+        &mut analytic,
+        &mut numeric,
+    )
+    .map_err(|e| {
+        CliError::bad(format!(
+            "{} and {} do not fit together: {e}",
+            args.input.files.model.display(),
+            args.input.files.data.display()
+        ))
+    })?;
     let roundoff = match args.method {
         Method::Central => 8.0,
         Method::Forward => 16.0,
@@ -191,11 +197,11 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         outln!(
             out,
             "gradient check of {} ({}) on {} ({}): mean {} loss {}",
-            args.model.display(),
+            args.input.files.model.display(),
             model.describe(),
-            args.data.display(),
+            args.input.files.data.display(),
             samples_text(data.len()),
-            args.loss.name(),
+            args.input.loss.name(),
             sig32(agreement.loss)
         );
         outln!(

@@ -4,39 +4,35 @@
 //! displacement.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use nn_core::check::{eigen_range, hessian, taylor};
 use nn_core::init::Rng;
 use nn_core::train::{dataset_gradient, evaluate};
-use nn_core::{Loss, Mlp, Model};
+use nn_core::{Mlp, Model};
 use serde::Serialize;
 
 use crate::cmd::gradcheck::check_difference_step;
 use crate::cmd::train::samples_text;
-use crate::data_file::{DataFile, Targets};
 use crate::error::CliError;
-use crate::model_file::ModelFile;
+use crate::options::{self, Supervised};
+use crate::outln;
 use crate::output::{sig, sig32};
-use crate::{options, outln};
 
 /// Most parameters (the Hessian has P² entries and costs 2P gradients over the data).
 pub const MAX_PARAMS: usize = 2048;
 /// Largest Hessian printed in full by the text output.
 const MAX_PRINTED: usize = 12;
 
+/// The shared arguments' help, as `nn hessian` words it.
+const HELP: &[(&str, &str)] = &[("loss", "The per-sample loss (the Hessian of the mean over the samples is taken)")];
+
 /// Arguments of `nn hessian`.
 #[derive(Debug, clap::Args)]
+#[command(mut_args(options::reword(HELP)))]
 pub struct Args {
-    /// The model (JSON, or a binary from `nn export --format bin`).
-    #[arg(long, value_name = "FILE")]
-    pub model: PathBuf,
-    /// The data set (CSV with a header row: inputs, then targets).
-    #[arg(long, value_name = "FILE")]
-    pub data: PathBuf,
-    /// The per-sample loss (the Hessian of the mean over the samples is taken).
-    #[arg(long, value_parser = options::loss, allow_hyphen_values = true)]
-    pub loss: Loss,
+    /// The model, the data set and the loss.
+    #[command(flatten)]
+    pub input: Supervised,
     /// The difference step for the Hessian.
     #[arg(long, default_value = "0.001", value_parser = options::positive_f32, allow_hyphen_values = true)]
     pub eps: f32,
@@ -95,31 +91,34 @@ fn curvature(min: f32, max: f32) -> &'static str {
 
 /// Computes and prints.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
-    let model = ModelFile::load(&args.model)?;
-    model.check_loss(args.loss)?;
-    let data = DataFile::load(&args.data, &model, Targets::For(args.loss))?;
+    let (model, data) = args.input.load()?;
     let mut net = model.network()?;
     let p = net.param_count();
     if p > MAX_PARAMS {
         return Err(CliError::bad(format!(
             "{}: the model has {p} parameters; nn hessian handles at most {MAX_PARAMS} (the Hessian has P² entries)",
-            args.model.display()
+            args.input.files.model.display()
         )));
     }
-    if let Some(row) = crate::metrics::first_non_finite(&net, &data, Some(args.loss)) {
-        return Err(row.error(&args.model, &data));
+    if let Some(row) = crate::metrics::first_non_finite(&net, &data, Some(args.input.loss)) {
+        return Err(row.error(&args.input.files.model, &data));
     }
     check_difference_step("--eps", args.eps, &model.specs, &model.params)?;
     let samples = data.samples()?;
     let fit = |e: nn_core::Error| {
-        CliError::bad(format!("{} and {} do not fit together: {e}", args.model.display(), args.data.display()))
+        CliError::bad(format!(
+            "{} and {} do not fit together: {e}",
+            args.input.files.model.display(),
+            args.input.files.data.display()
+        ))
     };
     let mut scratch = vec![0.0f32; net.scratch_len()];
     let mut g = vec![0.0f32; p];
-    let f0 = dataset_gradient(&net, &samples, args.loss, &mut scratch, &mut g).map_err(fit)?;
+    let f0 = dataset_gradient(&net, &samples, args.input.loss, &mut scratch, &mut g).map_err(fit)?;
     let (mut g_plus, mut g_minus) = (vec![0.0f32; p], vec![0.0f32; p]);
     let mut h = vec![0.0f32; p * p];
-    hessian(&mut net, &samples, args.loss, args.eps, &mut scratch, &mut g_plus, &mut g_minus, &mut h).map_err(fit)?;
+    hessian(&mut net, &samples, args.input.loss, args.eps, &mut scratch, &mut g_plus, &mut g_minus, &mut h)
+        .map_err(fit)?;
     let mut work = h.clone();
     let (min, max) = eigen_range(&mut work, p).map_err(|e| CliError::bad(format!("no eigenvalues: {e}")))?;
 
@@ -128,7 +127,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     let d: Vec<f32> = (0..p).map(|_| rng.range(-args.step, args.step)).collect();
     let displaced: Vec<f32> = net.params().iter().zip(&d).map(|(t, d)| t + d).collect();
     let moved = Mlp::new(model.specs.clone(), displaced).map_err(fit)?;
-    let actual = evaluate(&moved, &samples, args.loss, &mut scratch).map_err(fit)?;
+    let actual = evaluate(&moved, &samples, args.input.loss, &mut scratch).map_err(fit)?;
     let zero = vec![0.0f32; p * p];
     let first = taylor(f0, &g, &zero, &d);
     let second = taylor(f0, &g, &h, &d);
@@ -169,10 +168,10 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     outln!(
         out,
         "Hessian of the mean {} loss of {} ({}) on {} ({}), by central differences of the backprop gradient (ε = {})",
-        args.loss.name(),
-        args.model.display(),
+        args.input.loss.name(),
+        args.input.files.model.display(),
         model.describe(),
-        args.data.display(),
+        args.input.files.data.display(),
         samples_text(data.len()),
         args.eps
     );

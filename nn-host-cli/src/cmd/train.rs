@@ -7,13 +7,13 @@ use std::time::{Duration, Instant};
 
 use nn_core::data::{Dataset, Samples};
 use nn_core::train::{evaluate, work_len, TrainConfig};
-use nn_core::{Activation, Error, Loss, Model, Optimizer, Schedule, Trainer};
+use nn_core::{Activation, Error, Model, Optimizer, Schedule, Trainer};
 
-use crate::data_file::{DataFile, Targets};
 use crate::error::CliError;
-use crate::model_file::{self, ModelFile, Network};
+use crate::model_file::{self, Network};
+use crate::options::{self, Supervised};
 use crate::output::{self, sig32};
-use crate::{metrics, options, outln, plot};
+use crate::{metrics, outln, plot};
 
 /// The update rules, by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -28,19 +28,23 @@ pub enum OptimizerName {
     Adam,
 }
 
+/// The shared arguments' help, as `nn train` words it.
+const HELP: &[(&str, &str)] = &[
+    ("model", "The model to start from (JSON, or a binary from `nn export --format bin`)"),
+    (
+        "loss",
+        "The per-sample loss: mse, sse, half_sse, bce (sigmoid output) or softmax_ce (softmax output); a batch's \
+     loss is the mean over its samples",
+    ),
+];
+
 /// Arguments of `nn train`.
 #[derive(Debug, clap::Args)]
+#[command(mut_args(options::reword(HELP)))]
 pub struct Args {
-    /// The model to start from (JSON, or a binary from `nn export --format bin`).
-    #[arg(long, value_name = "FILE")]
-    pub model: PathBuf,
-    /// The data set (CSV with a header row: inputs, then targets).
-    #[arg(long, value_name = "FILE")]
-    pub data: PathBuf,
-    /// The per-sample loss: mse, sse, half_sse, bce (sigmoid output) or softmax_ce
-    /// (softmax output); a batch's loss is the mean over its samples.
-    #[arg(long, value_parser = options::loss, allow_hyphen_values = true)]
-    pub loss: Loss,
+    /// The model, the data set and the loss.
+    #[command(flatten)]
+    pub input: Supervised,
     /// The update rule.
     #[arg(long, value_enum, default_value_t = OptimizerName::Sgd)]
     pub optimizer: OptimizerName,
@@ -260,11 +264,10 @@ fn progress_bar(epochs: u32) -> Option<indicatif::ProgressBar> {
 
 /// Trains and writes the results.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
-    let model = ModelFile::load(&args.model)?;
-    model.check_loss(args.loss)?;
-    let data = DataFile::load(&args.data, &model, Targets::For(args.loss))?;
+    let (model, data) = args.input.load()?;
+    let (model_path, data_path) = (&args.input.files.model, &args.input.files.data);
     let config = TrainConfig {
-        loss: args.loss,
+        loss: args.input.loss,
         optimizer: optimizer(args)?,
         learning_rate: args.lr,
         schedule: args.schedule,
@@ -296,11 +299,11 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     outln!(
         out,
         "training {}: {} on {}: {}; {}, {} lr {}{}, {batch}, {}{}{}",
-        args.model.display(),
+        model_path.display(),
         model.describe(),
-        args.data.display(),
+        data_path.display(),
         samples_text(data.len()),
-        args.loss.name(),
+        args.input.loss.name(),
         config.optimizer.name(),
         args.lr,
         match args.schedule {
@@ -324,12 +327,12 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     .map_err(|e| match e {
         CliError::BadInput(m) => {
             // Where the starting parameters first fail on the data, if they do.
-            let first = model.network().ok().and_then(|n| metrics::first_non_finite(&n, &data, Some(args.loss)));
+            let first = model.network().ok().and_then(|n| metrics::first_non_finite(&n, &data, Some(args.input.loss)));
             let place = match first {
                 Some(r) => format!(" (first at {}, data row {}: {} {})", data.place(r.row), r.row + 1, r.what, r.value),
                 None => String::new(),
             };
-            CliError::bad(format!("{} on {}: {m}{place}", args.model.display(), args.data.display()))
+            CliError::bad(format!("{} on {}: {m}{place}", model_path.display(), data_path.display()))
         }
         other => other,
     })?;
@@ -342,12 +345,12 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         output::write_atomic(path, log_csv(&history).as_bytes())?;
     }
     if let Some(path) = &args.plot {
-        let title = format!("{} on {}", args.model.display(), args.data.display());
+        let title = format!("{} on {}", model_path.display(), data_path.display());
         plot::loss_svg(path, &title, &[plot::Series { name: "training loss", losses: &history.losses() }])?;
     }
 
     let mut scratch = vec![0.0f32; net.scratch_len()];
-    let final_loss = evaluate(&net, &samples, args.loss, &mut scratch).unwrap_or(f32::NAN);
+    let final_loss = evaluate(&net, &samples, args.input.loss, &mut scratch).unwrap_or(f32::NAN);
     let accuracy = metrics::accuracy(&net, &data)?;
     let done = history.epochs.len();
     let updates = history.epochs.last().map_or(0, |r| r.updates);
@@ -359,7 +362,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         if done == 1 { "" } else { "s" },
         if updates == 1 { "" } else { "s" },
         output::seconds(history.elapsed),
-        args.loss.name(),
+        args.input.loss.name(),
         sig32(history.initial_loss),
         sig32(final_loss),
         accuracy.map_or(String::new(), |a| format!("; accuracy {a}")),

@@ -9,15 +9,13 @@ use crate::error::CliError;
 
 const HOUSE: [(usize, usize, Activation); 1] = [(2, 1, Activation::Identity)];
 
+/// The command that reproduces the example from its files.
+const LINEAR_COMMAND: &str = "nn train --model {model} --data {data} --loss sse --optimizer sgd --lr 0.1 --epochs 3 \
+     --batch-size 1 --no-shuffle --out {out}";
+
 /// The linear unit's files: `nn train` reproduces the three iterations.
 pub fn linear_files() -> Result<Files, CliError> {
-    Ok(Files {
-        stem: "house",
-        model: network(&HOUSE, &[0.5, -0.3, 0.2])?,
-        csv: "x1,x2,y\n1,1,3\n",
-        command: "nn train --model {model} --data {data} --loss sse --optimizer sgd --lr 0.1 --epochs 3 \
-                  --batch-size 1 --no-shuffle --out {out}",
-    })
+    Files::new("house", &HOUSE, &[0.5, -0.3, 0.2], "x1,x2,y\n1,1,3\n", LINEAR_COMMAND)
 }
 
 /// Part A: ŷ = w1·x1 + w2·x2 + b, loss (y − ŷ)², three gradient steps.

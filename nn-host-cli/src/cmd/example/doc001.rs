@@ -10,15 +10,13 @@ use crate::error::CliError;
 const LINE: [(usize, usize, Activation); 1] = [(1, 1, Activation::Identity)];
 const DATA: [([f32; 1], [f32; 1]); 2] = [([2.0], [1.0]), ([-1.0], [-5.0])];
 
+/// The command that reproduces the example from its files.
+const LINE_COMMAND: &str = "nn train --model {model} --data {data} --loss sse --optimizer sgd --lr 0.1 --epochs 19 \
+     --batch-size 1 --no-shuffle --out {out}";
+
 /// The files: 19 epochs of per-sample SGD recover y = 2x − 3.
 pub fn line_files() -> Result<Files, CliError> {
-    Ok(Files {
-        stem: "line",
-        model: network(&LINE, &[1.0, 1.0])?,
-        csv: "x,y\n2,1\n-1,-5\n",
-        command: "nn train --model {model} --data {data} --loss sse --optimizer sgd --lr 0.1 --epochs 19 \
-                  --batch-size 1 --no-shuffle --out {out}",
-    })
+    Files::new("line", &LINE, &[1.0, 1.0], "x,y\n2,1\n-1,-5\n", LINE_COMMAND)
 }
 
 /// The two steps of the document, then training to convergence.

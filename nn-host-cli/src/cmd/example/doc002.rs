@@ -10,14 +10,12 @@ const NET: [(usize, usize, Activation); 2] = [(2, 2, Activation::Sigmoid), (2, 1
 const PARAMS: [f32; 9] = [1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0];
 const NAMES: [&str; 9] = ["w1", "w2", "w3", "w4", "b1", "b2", "w5", "w6", "b3"];
 
+/// The command that reproduces the example from its files.
+const NETWORK_COMMAND: &str = "nn gradcheck --model {model} --data {data} --loss sse";
+
 /// The files: `nn gradcheck` shows the same gradient.
 pub fn network_files() -> Result<Files, CliError> {
-    Ok(Files {
-        stem: "doc002",
-        model: network(&NET, &PARAMS)?,
-        csv: "weight,height,gender\n-2,5,1\n",
-        command: "nn gradcheck --model {model} --data {data} --loss sse",
-    })
+    Files::new("doc002", &NET, &PARAMS, "weight,height,gender\n-2,5,1\n", NETWORK_COMMAND)
 }
 
 /// The table's MSE, then the forward pass and the chain rule.

@@ -21,26 +21,24 @@ pub fn mazur_network() -> Result<Network, CliError> {
     network(&MAZUR, &MAZUR_PARAMS)
 }
 
+/// The command that reproduces the example from its files.
+const SCALAR_COMMAND: &str =
+    "nn train --model {model} --data {data} --loss half_sse --optimizer sgd --lr 0.5 --epochs 2 \
+     --batch-size 1 --no-shuffle --freeze-biases --out {out}";
+
 /// The scalar example's files: two epochs at η = 0.5.
 pub fn scalar_files() -> Result<Files, CliError> {
-    Ok(Files {
-        stem: "scalar",
-        model: network(&SCALAR, &[0.0, 0.0])?,
-        csv: "x,t\n1,1\n",
-        command: "nn train --model {model} --data {data} --loss half_sse --optimizer sgd --lr 0.5 --epochs 2 \
-                  --batch-size 1 --no-shuffle --freeze-biases --out {out}",
-    })
+    Files::new("scalar", &SCALAR, &[0.0, 0.0], "x,t\n1,1\n", SCALAR_COMMAND)
 }
+
+/// The command that reproduces the example from its files.
+const MAZUR_COMMAND: &str =
+    "nn train --model {model} --data {data} --loss half_sse --optimizer sgd --lr 0.5 --epochs 10000 \
+     --batch-size 1 --no-shuffle --freeze-biases --out {out}";
 
 /// Mazur's files: 10,000 steps with frozen biases.
 pub fn mazur_files() -> Result<Files, CliError> {
-    Ok(Files {
-        stem: "mazur",
-        model: mazur_network()?,
-        csv: "i1,i2,t1,t2\n0.05,0.10,0.01,0.99\n",
-        command: "nn train --model {model} --data {data} --loss half_sse --optimizer sgd --lr 0.5 --epochs 10000 \
-                  --batch-size 1 --no-shuffle --freeze-biases --out {out}",
-    })
+    Files::new("mazur", &MAZUR, &MAZUR_PARAMS, "i1,i2,t1,t2\n0.05,0.10,0.01,0.99\n", MAZUR_COMMAND)
 }
 
 /// How a run of per-sample steps at one rate ended.
