@@ -64,9 +64,14 @@ host=$(rustc -vV | sed -n 's/^host: //p')
 
 echo "== lint"
 if cargo fmt --check >"$out/fmt.txt" 2>&1; then ok "cargo fmt --check"; else bad "cargo fmt --check (see $out/fmt.txt)"; fi
+# The boards; the tools one by one, as they are built; nn-learn without the simulator;
+# then the host side (nn-learn's tests and examples, the memory.x placer).
 if cargo clippy --release -- -D warnings >"$out/clippy.txt" 2>&1 &&
-    cargo clippy -p nn-learn --all-targets --target "$host" -- -D warnings >>"$out/clippy.txt" 2>&1; then
-    ok "cargo clippy -D warnings (thumbv7em-none-eabihf, and the host tests)"
+    cargo clippy --release -p nn-fw-bench -- -D warnings >>"$out/clippy.txt" 2>&1 &&
+    cargo clippy --release -p nn-fw-nopanic -- -D warnings >>"$out/clippy.txt" 2>&1 &&
+    cargo clippy --release -p nn-learn -- -D warnings >>"$out/clippy.txt" 2>&1 &&
+    cargo clippy -p nn-learn -p memory-map --all-targets --target "$host" -- -D warnings >>"$out/clippy.txt" 2>&1; then
+    ok "cargo clippy -D warnings (thumbv7em-none-eabihf: boards, tools, nn-learn alone; host: tests, placer)"
 else
     bad "cargo clippy (see $out/clippy.txt)"
 fi
