@@ -20,7 +20,7 @@
 
 use core::fmt;
 
-use crate::sensor::{checked_features, Sample, Window, WindowFault, WINDOW};
+use crate::window::{checked_features, Sample, Window, WindowFault, WINDOW};
 use embedded_hal::delay::DelayNs;
 use embedded_hal::i2c::I2c;
 
