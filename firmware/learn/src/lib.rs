@@ -20,7 +20,7 @@
 //! | [`reader`] | the accelerometer made fault-tolerant: retries, skipped windows, re-initialisation, counters | `accel`, `window` |
 //! | [`learner`] | the interaction as a state machine: buttons label windows, train, then predict | `window`, `gesture`, `buffer`, `recipe` |
 //! | [`online`] | one training step per window, with no buffer | `gesture`, `buffer`, `recipe`, `learner` |
-//! | `sim` (feature `sim`) | the gesture simulator, a simulated LSM303AGR on an I2C bus (with faults), the scripted demo session and the long-run reference | all of the above |
+//! | `sim` (feature `sim`) | the gesture simulator, a simulated LSM303AGR on an I2C bus (with faults), NOR flash in RAM that loses power on demand, the scripted demo session and the long-run reference | all of the above |
 //!
 //! # In a board crate
 //!
