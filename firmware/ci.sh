@@ -2,7 +2,7 @@
 # Everything CI checks for the firmware, from a fresh Debian machine with rustup:
 #   bash firmware/ci.sh
 # 1. installs qemu-system-arm if it is missing (apt-get);
-# 2. checks formatting and clippy, and runs the host tests of the board-independent
+# 2. checks formatting, clippy and the docs, and runs the host tests of the board-independent
 #    glue (driver wiring with embedded-hal-mock, the simulated LSM303AGR under the real
 #    driver);
 # 3. builds every board binary (thumbv7em-none-eabihf) and the Cortex-M0 demo
@@ -74,6 +74,12 @@ if cargo clippy --release -- -D warnings >"$out/clippy.txt" 2>&1 &&
     ok "cargo clippy -D warnings (thumbv7em-none-eabihf: boards, tools, nn-learn alone; host: tests, placer)"
 else
     bad "cargo clippy (see $out/clippy.txt)"
+fi
+
+if RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps -p nn-learn -p memory-map --features nn-learn/sim --target "$host" >"$out/doc.txt" 2>&1; then
+    ok "cargo doc -D warnings (nn-learn with sim, memory-map)"
+else
+    bad "cargo doc (see $out/doc.txt)"
 fi
 
 echo "== host tests ($host)"

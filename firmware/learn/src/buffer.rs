@@ -163,7 +163,7 @@ impl<const N: usize> Dataset for ExampleBuffer<N> {
 }
 
 /// One example as a data set of one sample: online training steps on the window just
-/// read ([`Trainer::step`] with batch `[0]`).
+/// read ([`nn_core::Trainer::step`] with batch `[0]`).
 impl Dataset for Example {
     fn len(&self) -> usize {
         1

@@ -48,7 +48,7 @@ impl Demo {
 
     /// Fills `buffer` with the training windows, each read by `read(gesture)` (which
     /// must start a window of that gesture and return its samples, and should skip
-    /// windows that fail [`check_window`]: one that gets here ends the collection).
+    /// windows that fail [`crate::window::check_window`]: one that gets here ends the collection).
     pub fn collect<const N: usize, E>(
         &self,
         buffer: &mut ExampleBuffer<N>,

@@ -1,7 +1,7 @@
 //! The long run computed on the host: the same windows (simulated chip, `lsm303agr`
 //! driver, fault-tolerant reader), the same online steps ([`crate::online::Online`]) and
 //! checkpoints as QEMU's `--long-run`, so that the device's final `model_crc` can be
-//! checked against [`reference`]'s.
+//! checked against [`reference()`]'s.
 
 use core::cell::RefCell;
 
