@@ -65,10 +65,12 @@ cbuild c-xor-m4-O2 "$M4" "-O2 -DNO_PRINT -Wno-unused-variable" xor_only_m4.c
 cbuild c-xor-m0-O2 "$M0" "-O2 -DNO_PRINT -Wno-unused-variable" xor_only_m4.c
 
 # ---- nn-core's device benchmarks -------------------------------------------------------------
+# The firmware workspace's nn-fw-bench alone (nothing else's features reach it), for the
+# C baseline's cores (firmware/cores.toml), in a target directory of its own.
 (
-    cd "$ROOT/firmware/bench"
+    cd "$ROOT/firmware"
     for t in thumbv7em-none-eabihf thumbv6m-none-eabi; do
-        CARGO_TARGET_DIR="$OUT/rust" cargo build --quiet --release --target $t
+        CARGO_TARGET_DIR="$OUT/rust" cargo build --quiet --release -p nn-fw-bench --config cores.toml --target $t
     done
 )
 R4=$OUT/rust/thumbv7em-none-eabihf/release

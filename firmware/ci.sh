@@ -2,7 +2,7 @@
 # Everything CI checks for the firmware, from a fresh Debian machine with rustup:
 #   bash firmware/ci.sh
 # 1. installs qemu-system-arm if it is missing (apt-get);
-# 2. checks formatting and clippy, and runs the host tests of the board-independent
+# 2. checks formatting, clippy and the docs, and runs the host tests of the board-independent
 #    glue (driver wiring with embedded-hal-mock, the simulated LSM303AGR under the real
 #    driver);
 # 3. builds every board binary (thumbv7em-none-eabihf) and the Cortex-M0 demo
@@ -64,11 +64,22 @@ host=$(rustc -vV | sed -n 's/^host: //p')
 
 echo "== lint"
 if cargo fmt --check >"$out/fmt.txt" 2>&1; then ok "cargo fmt --check"; else bad "cargo fmt --check (see $out/fmt.txt)"; fi
+# The boards; the tools one by one, as they are built; nn-learn without the simulator;
+# then the host side (nn-learn's tests and examples, the memory.x placer).
 if cargo clippy --release -- -D warnings >"$out/clippy.txt" 2>&1 &&
-    cargo clippy -p nn-learn --all-targets --target "$host" -- -D warnings >>"$out/clippy.txt" 2>&1; then
-    ok "cargo clippy -D warnings (thumbv7em-none-eabihf, and the host tests)"
+    cargo clippy --release -p nn-fw-bench -- -D warnings >>"$out/clippy.txt" 2>&1 &&
+    cargo clippy --release -p nn-fw-nopanic -- -D warnings >>"$out/clippy.txt" 2>&1 &&
+    cargo clippy --release -p nn-learn -- -D warnings >>"$out/clippy.txt" 2>&1 &&
+    cargo clippy -p nn-learn -p memory-map --all-targets --target "$host" -- -D warnings >>"$out/clippy.txt" 2>&1; then
+    ok "cargo clippy -D warnings (thumbv7em-none-eabihf: boards, tools, nn-learn alone; host: tests, placer)"
 else
     bad "cargo clippy (see $out/clippy.txt)"
+fi
+
+if RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps -p nn-learn -p memory-map --features nn-learn/sim --target "$host" >"$out/doc.txt" 2>&1; then
+    ok "cargo doc -D warnings (nn-learn with sim, memory-map)"
+else
+    bad "cargo doc (see $out/doc.txt)"
 fi
 
 echo "== host tests ($host)"

@@ -38,5 +38,5 @@ for args in 40000 5000 "2000 --faults" 1000000; do
 done
 
 echo "== held-out accuracy over seeds 1-12 (host)"
-(cd .. && cargo test -q -p nn-core --release --lib accuracy_across_seeds -- --ignored --nocapture 2>/dev/null |
-    grep -E "^seeds")
+cargo test -q -p nn-learn --release --lib --target "$(rustc -vV | sed -n 's/^host: //p')" accuracy_across_seeds \
+    -- --ignored --nocapture 2>/dev/null | grep -E "^seeds"

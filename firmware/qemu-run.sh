@@ -3,6 +3,9 @@
 #   qemu-run.sh ELF [guest options...]
 # - `qemu` built for thumbv7em-none-eabihf runs on QEMU mps2-an386 (Cortex-M4F),
 #   built for thumbv6m-none-eabi on QEMU microbit (Cortex-M0);
+# - the device benchmarks (`steps`, `xor`) run on mps2-an386, and their Cortex-M0 code on
+#   mps2-an385 (a Cortex-M3 runs ARMv6-M code instruction for instruction, and microbit's
+#   16 KiB of RAM are too little for the `wide` network);
 # - `microbit-v2` is flashed to a real board with probe-rs.
 # Guest options go to the firmware through semihosting (SYS_GET_CMDLINE).
 # Environment: QEMU_TIMEOUT (seconds, default 300), NN_FLASH (flash image file,
@@ -24,6 +27,7 @@ if ! command -v qemu-system-arm >/dev/null 2>&1; then
     exit 2
 fi
 case "$elf" in
+*thumbv6m-none-eabi/*/steps | *thumbv6m-none-eabi/*/xor) machine="-machine mps2-an385 -cpu cortex-m3" ;;
 *thumbv6m-none-eabi*) machine="-machine microbit -cpu cortex-m0" ;;
 *) machine="-machine mps2-an386 -cpu cortex-m4" ;;
 esac

@@ -1,13 +1,7 @@
-//! Puts `memory.x` where the linker finds it (the one copy, in OUT_DIR).
+//! QEMU mps2's memory map for both cores: the Cortex-M4F code runs on mps2-an386, the
+//! Cortex-M0 code on mps2-an385 (the microbit machine's 16 KiB of RAM is too little for
+//! the `wide` network).
 
-use std::{env, fs, path::PathBuf};
-
-fn main() {
-    let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    fs::copy("memory.x", out.join("memory.x")).expect("copy memory.x");
-    println!("cargo:rustc-link-search={}", out.display());
-    println!("cargo:rerun-if-changed=memory.x");
-    println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rustc-link-arg-bins=--nmagic");
-    println!("cargo:rustc-link-arg-bins=-Tlink.x");
+fn main() -> std::io::Result<()> {
+    memory_map::place(memory_map::MPS2, &[])
 }

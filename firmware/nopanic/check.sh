@@ -12,6 +12,10 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 export CARGO_TERM_COLOR=never
+# This package alone (so nothing else's features reach it), for the C baseline's cores
+# (../cores.toml), in a target directory of its own beside the boards' builds.
+export CARGO_TARGET_DIR="$PWD/../target/exact-cores"
+build() { cargo build --release -p nn-fw-nopanic --config ../cores.toml "$@"; }
 targets=(thumbv7em-none-eabihf thumbv6m-none-eabi)
 symbol=nn_core_panic_is_reachable
 failed=0
@@ -22,8 +26,8 @@ addr2line=$(command -v arm-none-eabi-addr2line || true)
 
 # Lists the calls into core::panicking / slice index failures in the find-panics build.
 find_sites() {
-    local target=$1 elf="target/$1/release/nopanic"
-    cargo build --quiet --release --target "$target" --features find-panics
+    local target=$1 elf="$CARGO_TARGET_DIR/$1/release/nopanic"
+    build --quiet --target "$target" --features find-panics
     if [ ! -x "$objdump" ]; then
         echo "  (llvm-objdump missing: rustup component add llvm-tools)"
         return
@@ -52,8 +56,8 @@ fi
 
 for t in "${targets[@]}"; do
     log=$(mktemp)
-    if cargo build --release --target "$t" >"$log" 2>&1; then
-        size=$("$llvm_bin/llvm-size" "target/$t/release/nopanic" 2>/dev/null | awk 'NR == 2 { print $1 }' || true)
+    if build --target "$t" >"$log" 2>&1; then
+        size=$("$llvm_bin/llvm-size" "$CARGO_TARGET_DIR/$t/release/nopanic" 2>/dev/null | awk 'NR == 2 { print $1 }' || true)
         echo "nopanic: $t links: no reachable panic in the training step, inference, features or codec${size:+ (text $size bytes)}"
     elif grep -q "undefined symbol: $symbol" "$log"; then
         echo "nopanic: $t: a panic is reachable (undefined symbol $symbol); the panic paths:" >&2
@@ -69,7 +73,7 @@ done
 
 # The check must bite: one deliberate out-of-bounds index must stop the link.
 log=$(mktemp)
-if cargo build --release --target "${targets[0]}" --features prove-the-check >"$log" 2>&1; then
+if build --target "${targets[0]}" --features prove-the-check >"$log" 2>&1; then
     echo "nopanic: the prove-the-check build linked: the check does not detect a reachable panic" >&2
     failed=1
 elif grep -q "undefined symbol: $symbol" "$log"; then

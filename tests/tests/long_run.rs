@@ -1,5 +1,5 @@
 //! A long run of on-device learning, on the host through the same code the firmware
-//! runs: the gesture network (`nn_learn::sensor::GestureNet`) learns online from the
+//! runs: the gesture network (`nn_learn::gesture::GestureNet`) learns online from the
 //! simulated sensor stream (`GestureSim` → `checked_features` → one `Trainer::step` per
 //! window, per-sample SGD with momentum as in `Recipe::DEFAULT`), for `NN_LONG_RUN_STEPS`
 //! steps (default 20 000; `.ci/reliability.sh` runs 1 000 000 in release).
@@ -22,10 +22,10 @@ use std::time::Instant;
 
 use nn_core::train::Trainer;
 use nn_core::{forward, Error, Model, Network, Schedule, TrainConfig};
-use nn_learn::sensor::{
-    checked_features, features, Gesture, GestureNet, GestureSim, Recipe, Window, CLASSES, FEATURES, FULL_SCALE_MG,
-    WINDOW, WORK,
-};
+use nn_learn::gesture::{Gesture, GestureNet, CLASSES};
+use nn_learn::recipe::{Recipe, WORK};
+use nn_learn::sim::gestures::GestureSim;
+use nn_learn::window::{checked_features, features, Window, FEATURES, FULL_SCALE_MG, WINDOW};
 
 /// Counts the allocations of the thread that asks (the test harness's other threads do
 /// not disturb the figure).

@@ -10,7 +10,7 @@
 //!   cleared or a page with a prefix erased; or a word untouched and a page with random
 //!   bits set), and nothing after it happens.
 //!
-//! A series of real codec records of the gesture network (`nn_learn::sensor::GestureNet`,
+//! A series of real codec records of the gesture network (`nn_learn::gesture::GestureNet`,
 //! 103 parameters, 430 bytes) is saved the way the firmware saves
 //! (`ModelStore::save_verified`), and every save is cut at every possible operation
 //! count. After each cut the device reboots (a new store over the same flash) and loads
@@ -28,8 +28,8 @@ use embedded_storage::nor_flash::{ErrorType, NorFlash, NorFlashError, NorFlashEr
 use nn_core::codec;
 use nn_core::init::{Init, Rng};
 use nn_core::Network;
+use nn_learn::gesture::GestureNet;
 use nn_learn::persist::ModelStore;
-use nn_learn::sensor::GestureNet;
 
 /// A small deterministic generator for the half-done operations.
 #[derive(Clone)]

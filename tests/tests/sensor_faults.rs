@@ -8,10 +8,9 @@
 
 use nn_core::train::Trainer;
 use nn_core::{Error, Model, Network};
-use nn_learn::sensor::{
-    check_window, checked_features, features, Gesture, GestureNet, Recipe, Window, WindowFault, FULL_SCALE_MG, WINDOW,
-    WORK,
-};
+use nn_learn::gesture::{Gesture, GestureNet};
+use nn_learn::recipe::{Recipe, WORK};
+use nn_learn::window::{check_window, checked_features, features, Window, WindowFault, FULL_SCALE_MG, WINDOW};
 use proptest::prelude::*;
 
 /// Largest magnitude a feature can have: 32 767 mg is 32.767 g (a mean), and a standard

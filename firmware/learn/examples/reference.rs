@@ -8,7 +8,8 @@
 
 use nn_core::codec;
 use nn_core::{Model, Network};
-use nn_learn::sensor::{Demo, GestureNet};
+use nn_learn::gesture::GestureNet;
+use nn_learn::sim::demo::Demo;
 
 fn main() {
     let demo = Demo::DEFAULT;

@@ -2,17 +2,17 @@
 //!
 //! Configuration: high-resolution mode (12 bit), ±4 g, 50 Hz output data rate, block
 //! data update on. A sample is then an integer number of milli-g on a 2 mg grid, the
-//! same grid [`crate::sensor::GestureSim`] produces.
+//! same grid the gesture simulator (`sim::gestures::GestureSim`) produces.
 
 use core::fmt;
 
-use crate::sensor::{Sample, Window, WINDOW};
+use crate::window::{Sample, Window, WINDOW};
 use embedded_hal::delay::DelayNs;
 use embedded_hal::i2c::I2c;
 use lsm303agr::interface::I2cInterface;
 use lsm303agr::{mode, AccelMode, AccelOutputDataRate, AccelScale, Lsm303agr};
 
-/// Output data rate used for windows (must match [`crate::sensor::SAMPLE_RATE_HZ`]).
+/// Output data rate used for windows (must match [`crate::window::SAMPLE_RATE_HZ`]).
 pub const ODR: AccelOutputDataRate = AccelOutputDataRate::Hz50;
 
 /// How long [`Accelerometer::read_window`] waits for one sample before giving up, in

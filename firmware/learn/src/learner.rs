@@ -6,7 +6,10 @@
 //! [`Learner::train`] and a save to flash. Keeping the decisions here lets the host test
 //! a whole session of a user (`tests/learner.rs`).
 
-use crate::sensor::{self, Example, ExampleBuffer, Gesture, GestureNet, Recipe, Window, WindowFault, CLASSES};
+use crate::buffer::{Example, ExampleBuffer};
+use crate::gesture::{self, Gesture, GestureNet, CLASSES};
+use crate::recipe::{self, Recipe};
+use crate::window::{self, Window, WindowFault};
 use nn_core::train::EpochReport;
 
 /// Examples kept in RAM.
@@ -135,7 +138,7 @@ impl Learner {
 
     /// Handles one window read while `held` was held throughout.
     pub fn on_window(&mut self, window: &Window, held: Held) -> Result<Outcome, nn_core::Error> {
-        let checked = sensor::checked_features(window);
+        let checked = window::checked_features(window);
         match (self.mode, held.label(), self.net.as_ref(), checked) {
             (Mode::Collect, None, _, _) => Ok(Outcome::Ignored),
             (Mode::Predict, None, _, _) | (Mode::Predict, _, None, _) => {
@@ -155,7 +158,7 @@ impl Learner {
                 }
             }
             (Mode::Predict, Some(_), Some(net), Ok(features)) => {
-                let (gesture, probabilities) = sensor::predict(net, &features)?;
+                let (gesture, probabilities) = gesture::predict(net, &features)?;
                 Ok(Outcome::Predicted { gesture, probabilities })
             }
         }
@@ -167,7 +170,7 @@ impl Learner {
     pub fn train(&mut self) -> Result<EpochReport, nn_core::Error> {
         self.recorded = 0;
         let mut net = self.recipe.initial_net();
-        let report = sensor::train(&mut net, &self.buffer, &self.recipe, |_, _| {})?;
+        let report = recipe::train(&mut net, &self.buffer, &self.recipe, |_, _| {})?;
         self.net = Some(net);
         self.mode = Mode::Predict;
         Ok(report)

@@ -240,133 +240,13 @@ fn word<F: NorFlash>() -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use embedded_storage::nor_flash::check_write;
+    use crate::sim::flash::SimFlash;
 
     const PAGE: usize = 256;
     const PAGES: usize = 4;
     const SIZE: usize = PAGE * PAGES;
 
-    /// The flash driver's error: bad arguments, or power lost mid-operation.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    enum TestError {
-        Kind(NorFlashErrorKind),
-        PowerCut,
-    }
-
-    impl NorFlashError for TestError {
-        fn kind(&self) -> NorFlashErrorKind {
-            match *self {
-                TestError::Kind(k) => k,
-                TestError::PowerCut => NorFlashErrorKind::Other,
-            }
-        }
-    }
-
-    /// RAM-backed NOR flash: writes can only clear bits, erase sets whole pages to 0xFF,
-    /// and after `budget` word writes or page erases the power goes: the operation in
-    /// progress is left half done (a half-written word keeps random-looking bits, a
-    /// half-erased page keeps its second half) and every later call fails.
-    #[derive(Clone)]
-    struct TestFlash {
-        mem: [u8; SIZE],
-        budget: Option<usize>,
-        dead: bool,
-        ops: usize,
-    }
-
-    impl TestFlash {
-        fn new() -> Self {
-            TestFlash { mem: [0xFF; SIZE], budget: None, dead: false, ops: 0 }
-        }
-
-        /// Power back on: the contents stay, the budget is lifted.
-        fn reboot(&mut self) {
-            self.budget = None;
-            self.dead = false;
-        }
-
-        /// Spends one operation; false when the power is gone.
-        fn spend(&mut self) -> bool {
-            self.ops += 1;
-            match self.budget {
-                Some(0) => {
-                    self.dead = true;
-                    false
-                }
-                Some(ref mut n) => {
-                    *n -= 1;
-                    true
-                }
-                None => true,
-            }
-        }
-    }
-
-    impl ErrorType for TestFlash {
-        type Error = TestError;
-    }
-
-    impl ReadNorFlash for TestFlash {
-        const READ_SIZE: usize = 1;
-
-        fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), TestError> {
-            if self.dead {
-                return Err(TestError::PowerCut);
-            }
-            let start = offset as usize;
-            let src =
-                self.mem.get(start..start + bytes.len()).ok_or(TestError::Kind(NorFlashErrorKind::OutOfBounds))?;
-            bytes.copy_from_slice(src);
-            Ok(())
-        }
-
-        fn capacity(&self) -> usize {
-            SIZE
-        }
-    }
-
-    impl NorFlash for TestFlash {
-        const WRITE_SIZE: usize = 4;
-        const ERASE_SIZE: usize = PAGE;
-
-        fn erase(&mut self, from: u32, to: u32) -> Result<(), TestError> {
-            if self.dead {
-                return Err(TestError::PowerCut);
-            }
-            if !(from as usize).is_multiple_of(PAGE) || !(to as usize).is_multiple_of(PAGE) || to as usize > SIZE {
-                return Err(TestError::Kind(NorFlashErrorKind::NotAligned));
-            }
-            for page in (from as usize..to as usize).step_by(PAGE) {
-                if !self.spend() {
-                    // Interrupted erase: only the first half of the page got erased.
-                    self.mem[page..page + PAGE / 2].fill(0xFF);
-                    return Err(TestError::PowerCut);
-                }
-                self.mem[page..page + PAGE].fill(0xFF);
-            }
-            Ok(())
-        }
-
-        fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), TestError> {
-            if self.dead {
-                return Err(TestError::PowerCut);
-            }
-            check_write(self, offset, bytes.len()).map_err(TestError::Kind)?;
-            for (i, word) in bytes.chunks(4).enumerate() {
-                let at = offset as usize + 4 * i;
-                if !self.spend() {
-                    // Interrupted write: the word is left with some of its bits cleared.
-                    self.mem[at] &= word[0];
-                    self.mem[at + 2] &= word[2] | 0x0F;
-                    return Err(TestError::PowerCut);
-                }
-                for (m, b) in self.mem[at..at + 4].iter_mut().zip(word) {
-                    *m &= *b;
-                }
-            }
-            Ok(())
-        }
-    }
+    type TestFlash = SimFlash<SIZE, PAGE>;
 
     /// A record `[tag, payload.., checksum]`; the checksum stands in for the codec's CRC.
     fn record(tag: u8, len: usize) -> [u8; 200] {

@@ -20,7 +20,7 @@
 
 use core::fmt;
 
-use crate::sensor::{checked_features, Sample, Window, WindowFault, WINDOW};
+use crate::window::{checked_features, Sample, Window, WindowFault, WINDOW};
 use embedded_hal::delay::DelayNs;
 use embedded_hal::i2c::I2c;
 
@@ -231,7 +231,7 @@ impl<I2C: I2c> Reader<I2C> {
             }
         }
         let result = match self.link.as_mut() {
-            Some(Link::Up(accel)) => window(accel, self.policy, &mut self.counters, delay),
+            Some(Link::Up(accel)) => Pass { accel, policy: self.policy, counters: &mut self.counters, delay }.window(),
             _ => Err(Skip::Offline),
         };
         match result {
@@ -295,52 +295,53 @@ impl<I2C: I2c> Reader<I2C> {
     }
 }
 
-fn window<I2C: I2c>(
-    accel: &mut Accelerometer<I2C>,
+/// One pass at reading a window: the driver, the policy, the counters it bumps, the delay.
+struct Pass<'a, I2C, D> {
+    accel: &'a mut Accelerometer<I2C>,
     policy: Policy,
-    counters: &mut FaultCounters,
-    delay: &mut impl DelayNs,
-) -> Result<Window, Skip> {
-    let mut w = [[0; 3]; WINDOW];
-    for s in w.iter_mut() {
-        *s = sample(accel, policy, counters, delay)?;
-    }
-    checked_features(&w).map_err(Skip::Window)?;
-    Ok(w)
+    counters: &'a mut FaultCounters,
+    delay: &'a mut D,
 }
 
-fn sample<I2C: I2c>(
-    accel: &mut Accelerometer<I2C>,
-    policy: Policy,
-    counters: &mut FaultCounters,
-    delay: &mut impl DelayNs,
-) -> Result<Sample, Skip> {
-    // Failed transfers in a row (a transfer that works resets it), and polls that found
-    // no new sample (whatever failed in between).
-    let (mut failures, mut polls, mut failed) = (0u32, 0u32, false);
-    loop {
-        match accel.try_sample() {
-            Ok(Some(s)) => {
-                if failed {
-                    bump(&mut counters.recovered);
+impl<I2C: I2c, D: DelayNs> Pass<'_, I2C, D> {
+    fn window(&mut self) -> Result<Window, Skip> {
+        let mut w = [[0; 3]; WINDOW];
+        for s in w.iter_mut() {
+            *s = self.sample()?;
+        }
+        checked_features(&w).map_err(Skip::Window)?;
+        Ok(w)
+    }
+
+    fn sample(&mut self) -> Result<Sample, Skip> {
+        let Pass { accel, policy, counters, delay } = self;
+        // Failed transfers in a row (a transfer that works resets it), and polls that found
+        // no new sample (whatever failed in between).
+        let (mut failures, mut polls, mut failed) = (0u32, 0u32, false);
+        loop {
+            match accel.try_sample() {
+                Ok(Some(s)) => {
+                    if failed {
+                        bump(&mut counters.recovered);
+                    }
+                    return Ok(s);
                 }
-                return Ok(s);
-            }
-            Ok(None) => {
-                failures = 0;
-                polls += 1;
-                if polls >= SAMPLE_TIMEOUT_POLLS {
-                    return Err(Skip::Timeout);
+                Ok(None) => {
+                    failures = 0;
+                    polls += 1;
+                    if polls >= SAMPLE_TIMEOUT_POLLS {
+                        return Err(Skip::Timeout);
+                    }
+                    delay.delay_ms(1);
                 }
-                delay.delay_ms(1);
-            }
-            // Bus errors, and whatever else a read can report, are worth another try.
-            Err(_) => {
-                bump(&mut counters.bus_errors);
-                failed = true;
-                failures += 1;
-                if failures > policy.sample_retries {
-                    return Err(Skip::Bus);
+                // Bus errors, and whatever else a read can report, are worth another try.
+                Err(_) => {
+                    bump(&mut counters.bus_errors);
+                    failed = true;
+                    failures += 1;
+                    if failures > policy.sample_retries {
+                        return Err(Skip::Bus);
+                    }
                 }
             }
         }

@@ -12,12 +12,14 @@ use embedded_hal::i2c::ErrorKind;
 use embedded_hal_mock::eh1::delay::NoopDelay;
 use embedded_hal_mock::eh1::i2c::{Mock, Transaction};
 use nn_learn::accel::NoDelay;
+use nn_learn::buffer::ExampleBuffer;
+use nn_learn::gesture::Gesture;
 use nn_learn::learner::{Held, Learner, Outcome};
 use nn_learn::reader::{FaultCounters, Policy, Reader, Reinit, Skip, Skipped};
-use nn_learn::sensor::{
-    check_window, Demo, ExampleBuffer, Gesture, GestureSim, Window, WindowFault, DEMO_BUFFER, WINDOW,
-};
-use nn_learn::sim::{Episode, FaultPlan, SimBus, SimDelay, SimLsm303agr};
+use nn_learn::sim::chip::{Episode, FaultPlan, SimBus, SimDelay, SimLsm303agr};
+use nn_learn::sim::demo::{Demo, DEMO_BUFFER};
+use nn_learn::sim::gestures::GestureSim;
+use nn_learn::window::{check_window, Window, WindowFault, WINDOW};
 
 const ACC: u8 = 0x19;
 const MAG: u8 = 0x1E;
@@ -211,7 +213,7 @@ fn a_sensor_missing_at_boot_is_not_fatal() {
 
 #[test]
 fn the_learner_rejects_a_bad_window() {
-    let mut learner = Learner::new(nn_learn::sensor::Recipe::DEFAULT, None);
+    let mut learner = Learner::new(nn_learn::recipe::Recipe::DEFAULT, None);
     let stuck = [[0, 0, 1000]; WINDOW];
     assert_eq!(learner.on_window(&stuck, Held::A).unwrap(), Outcome::Rejected { fault: WindowFault::Stuck });
     assert!(learner.buffer().is_empty());
@@ -240,7 +242,7 @@ fn a_session_with_every_fault_still_learns() {
     let mut buffer = ExampleBuffer::<DEMO_BUFFER>::new();
     demo.collect(&mut buffer, &mut read).unwrap();
     let mut net = demo.recipe.initial_net();
-    nn_learn::sensor::train(&mut net, &buffer, &demo.recipe, |_, _| {}).unwrap();
+    nn_learn::recipe::train(&mut net, &buffer, &demo.recipe, |_, _| {}).unwrap();
     let score = demo.evaluate(&net, &mut read).unwrap();
     let c = reader.counters();
     let injected = chip.borrow().injected();

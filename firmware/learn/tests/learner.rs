@@ -3,8 +3,10 @@
 //!
 //! Run on the host: `cargo test -p nn-learn --target x86_64-unknown-linux-gnu`.
 
+use nn_learn::gesture::Gesture;
 use nn_learn::learner::{Held, Learner, Mode, Outcome, PER_CLASS_CAP, PER_CLASS_MIN};
-use nn_learn::sensor::{Gesture, GestureSim, Recipe};
+use nn_learn::recipe::Recipe;
+use nn_learn::sim::gestures::GestureSim;
 
 fn button_for(g: Gesture) -> Held {
     match g {

@@ -1,28 +1,32 @@
 //! Online learning through the sensor path on the host: what QEMU's `--long-run N`
-//! does, step for step (`nn_learn::online::reference`), so the device's figures can be
+//! does, step for step (`nn_learn::sim::longrun::reference`), so the device's figures can be
 //! checked against these.
 //!
 //! Run on the host: `cargo test -p nn-learn --target x86_64-unknown-linux-gnu`; the
 //! million-step reference: `cargo test --release -p nn-learn --target
 //! x86_64-unknown-linux-gnu --test online -- --ignored --nocapture`.
 
-use nn_learn::online::{self, is_checkpoint, Online, EPOCH_WINDOWS};
-use nn_learn::sensor::{Demo, Example, Gesture, Recipe, WORK};
-use nn_learn::sim::FaultPlan;
+use nn_learn::buffer::Example;
+use nn_learn::gesture::Gesture;
+use nn_learn::online::{Online, EPOCH_WINDOWS};
+use nn_learn::recipe::{Recipe, WORK};
+use nn_learn::sim::chip::FaultPlan;
+use nn_learn::sim::demo::Demo;
+use nn_learn::sim::longrun::{self, is_checkpoint};
 
 #[test]
 fn a_long_run_learns_and_stays_finite() {
-    let r = online::reference(&Demo::DEFAULT, 2000, FaultPlan::NONE).unwrap();
+    let r = longrun::reference(&Demo::DEFAULT, 2000, FaultPlan::NONE).unwrap();
     println!("{r:?}");
     assert_eq!((r.refused, r.non_finite), (0, 0));
     assert!(r.accuracy_end >= 0.9, "{r:?}");
-    assert_eq!(r.faults.windows, 2000 + online::HELD_OUT as u32);
+    assert_eq!(r.faults.windows, 2000 + longrun::HELD_OUT as u32);
     assert_eq!(r.faults.skipped, 0);
 }
 
 #[test]
 fn a_long_run_with_faults_learns_too() {
-    let r = online::reference(&Demo::DEFAULT, 2000, FaultPlan::demo(Demo::DEFAULT.data_seed)).unwrap();
+    let r = longrun::reference(&Demo::DEFAULT, 2000, FaultPlan::demo(Demo::DEFAULT.data_seed)).unwrap();
     println!("{r:?}");
     assert_eq!((r.refused, r.non_finite), (0, 0));
     assert!(r.accuracy_end >= 0.9, "{r:?}");
@@ -55,7 +59,7 @@ fn the_rate_follows_the_recipe_one_epoch_per_120_windows() {
 #[test]
 #[ignore]
 fn a_million_steps() {
-    let r = online::reference(&Demo::DEFAULT, 1_000_000, FaultPlan::NONE).unwrap();
+    let r = longrun::reference(&Demo::DEFAULT, 1_000_000, FaultPlan::NONE).unwrap();
     println!("a million steps: {r:?}");
     assert_eq!((r.refused, r.non_finite), (0, 0));
     assert!(r.accuracy_end >= 0.9 && r.accuracy_end >= r.accuracy_first - 0.02);

@@ -7,8 +7,9 @@ use core::cell::RefCell;
 
 use embedded_hal::i2c::I2c;
 use nn_learn::accel::{Accelerometer, NoDelay};
-use nn_learn::sensor::{Gesture, GestureSim};
-use nn_learn::sim::{SimBus, SimError, SimLsm303agr};
+use nn_learn::gesture::Gesture;
+use nn_learn::sim::chip::{SimBus, SimError, SimLsm303agr};
+use nn_learn::sim::gestures::GestureSim;
 
 #[test]
 fn driver_reads_the_simulator_bit_for_bit() {
@@ -21,7 +22,7 @@ fn driver_reads_the_simulator_bit_for_bit() {
         let read = accel.read_window(&mut NoDelay).unwrap();
         assert_eq!(read, reference.window(g), "window {round} ({g})");
     }
-    assert_eq!(chip.borrow().samples(), 30 * nn_learn::sensor::WINDOW as u32);
+    assert_eq!(chip.borrow().samples(), 30 * nn_learn::window::WINDOW as u32);
 }
 
 #[test]
@@ -75,7 +76,9 @@ fn session_through_the_driver_trains_the_reference_model() {
     // What the QEMU firmware does, on the host: windows through the simulated chip and
     // the real driver, then nn-core's recipe. It must give the host reference's bits.
     use nn_core::{Model, Network};
-    use nn_learn::sensor::{Demo, ExampleBuffer, GestureNet, DEMO_BUFFER};
+    use nn_learn::buffer::ExampleBuffer;
+    use nn_learn::gesture::GestureNet;
+    use nn_learn::sim::demo::{Demo, DEMO_BUFFER};
 
     let demo = Demo::DEFAULT;
     let chip = RefCell::new(SimLsm303agr::new(GestureSim::new(demo.data_seed)));
@@ -87,7 +90,7 @@ fn session_through_the_driver_trains_the_reference_model() {
     let mut buffer = ExampleBuffer::<DEMO_BUFFER>::new();
     demo.collect(&mut buffer, &mut read).unwrap();
     let mut net = demo.recipe.initial_net();
-    nn_learn::sensor::train(&mut net, &buffer, &demo.recipe, |_, _| {}).unwrap();
+    nn_learn::recipe::train(&mut net, &buffer, &demo.recipe, |_, _| {}).unwrap();
     let score = demo.evaluate(&net, &mut read).unwrap();
 
     let (reference, reference_score) = demo.reference().unwrap();

@@ -40,10 +40,11 @@ use microbit::hal::Timer;
 use microbit::pac::{self, interrupt};
 use microbit::Board;
 use nn_core::codec;
+use nn_learn::gesture::{Gesture, GestureNet};
 use nn_learn::learner::{Held, Learner, Mode, Outcome};
 use nn_learn::persist::ModelStore;
 use nn_learn::reader::{Policy, Reader, Reinit};
-use nn_learn::sensor::{Gesture, GestureNet, Recipe};
+use nn_learn::recipe::Recipe;
 use panic_probe as _;
 
 /// First byte of the model store: the last four 4 KiB pages of the 512 KiB flash,

@@ -7,8 +7,8 @@
 //!
 //! Covered: `sgd_step` and `forward` on a 2-4-1 sigmoid network; `Trainer::step` and
 //! `Trainer::epoch` (every optimiser, clipping, weight decay, frozen biases, any batch
-//! size) on the gesture network and the 2-4-1 network; `sensor::train` (the firmware's
-//! training), `sensor::predict`, `sensor::features`, `sensor::checked_features`; the
+//! size) on the gesture network and the 2-4-1 network; `recipe::train` (the firmware's
+//! training), `gesture::predict`, `window::features`, `window::checked_features`; the
 //! codec (`encode`, `decode`, `Decoded::load_into`), which the firmware uses to save and
 //! resume the model.
 //!
@@ -24,9 +24,12 @@ use core::hint::black_box;
 use cortex_m_rt::entry;
 use nn_core::activation::Sigmoid;
 use nn_core::codec;
-use nn_learn::sensor::{self, Example, ExampleBuffer, Features, Gesture, GestureNet, Recipe, Window, WINDOW};
 use nn_core::train::{work_len, Trainer};
 use nn_core::{forward, sgd_step, Dense, Error, Loss, Network, Optimizer, Schedule, TrainConfig};
+use nn_learn::buffer::{Example, ExampleBuffer};
+use nn_learn::gesture::{self, Gesture, GestureNet};
+use nn_learn::recipe::{self, Recipe};
+use nn_learn::window::{self, Features, Window, WINDOW};
 
 /// The small network of the examples.
 type Xor = (Dense<2, 4, Sigmoid>, Dense<4, 1, Sigmoid>);
@@ -115,30 +118,30 @@ pub fn nopanic_trainer_step_gesture(net: &mut GestureNet, x: &Features, label: G
     trainer.step(net, &sample[..], &[0], &mut scratch)
 }
 
-/// The firmware's training: `sensor::train` over an example buffer.
+/// The firmware's training: `recipe::train` over an example buffer.
 #[no_mangle]
 #[inline(never)]
 pub fn nopanic_sensor_train(net: &mut GestureNet, buffer: &ExampleBuffer<120>) -> Result<f32, Error> {
     let recipe = Recipe { init_seed: black_box(1), epochs: black_box(2), config: opaque_config() };
-    sensor::train(net, buffer, &recipe, |_, r| {
+    recipe::train(net, buffer, &recipe, |_, r| {
         black_box(r);
     })
     .map(|r| r.loss)
 }
 
-/// Inference: `sensor::predict`.
+/// Inference: `gesture::predict`.
 #[no_mangle]
 #[inline(never)]
 pub fn nopanic_predict(net: &GestureNet, x: &Features) -> Result<(Gesture, [f32; 3]), Error> {
-    sensor::predict(net, x)
+    gesture::predict(net, x)
 }
 
 /// Features of a window, unchecked and checked.
 #[no_mangle]
 #[inline(never)]
 pub fn nopanic_features(window: &Window) -> Features {
-    let plain = sensor::features(window);
-    match sensor::checked_features(window) {
+    let plain = window::features(window);
+    match window::checked_features(window) {
         Ok(f) => f,
         Err(_) => plain,
     }

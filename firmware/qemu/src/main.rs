@@ -26,15 +26,18 @@ use cortex_m_rt::{entry, exception, ExceptionFrame};
 use nn_core::codec::{self, CodecError};
 use nn_core::train::EpochReport;
 use nn_core::{Model, Network};
+use nn_learn::buffer::{Example, ExampleBuffer};
+use nn_learn::gesture::{Gesture, GestureNet, Score};
 use nn_learn::learner::{Held, Learner, Outcome};
 use nn_learn::online::{self, Online};
 use nn_learn::persist::{ModelStore, PersistError};
 use nn_learn::reader::{FaultCounters, Policy, Reader, Skipped};
-use nn_learn::sensor::{
-    checked_features, Demo, DemoError, Example, ExampleBuffer, Gesture, GestureNet, GestureSim, Score, Window,
-    WindowFault, DEMO_BUFFER, WORK,
-};
-use nn_learn::sim::{FaultPlan, SimBus, SimDelay, SimLsm303agr};
+use nn_learn::recipe::WORK;
+use nn_learn::sim::chip::{FaultPlan, SimBus, SimDelay, SimLsm303agr};
+use nn_learn::sim::demo::{Demo, DemoError, DEMO_BUFFER};
+use nn_learn::sim::gestures::GestureSim;
+use nn_learn::sim::longrun;
+use nn_learn::window::{checked_features, Window, WindowFault};
 use semihosting::println;
 use semihosting::process::exit;
 
@@ -336,7 +339,7 @@ fn scripted_session(opts: &Options<'_>, demo: &Demo, sensor: &mut Sensor<'_>, bo
             stack::repaint();
             let t = clock::instructions();
             let every = (demo.recipe.epochs / losses.len() as u32).max(1);
-            let report = nn_learn::sensor::train(&mut net, &buffer, &demo.recipe, |epoch, r| {
+            let report = nn_learn::recipe::train(&mut net, &buffer, &demo.recipe, |epoch, r| {
                 if epoch % every == 0 {
                     if let Some(slot) = losses.get_mut((epoch / every) as usize) {
                         *slot = r.loss;
@@ -461,8 +464,8 @@ fn user_session(demo: &Demo, sensor: &mut Sensor<'_>) -> Result<i32, Fail> {
 /// `nn_learn::online`; the lowest one of the second half is reported.)
 #[inline(never)]
 fn long_run(demo: &Demo, steps: u32, sensor: &mut Sensor<'_>) -> Result<i32, Fail> {
-    let mut held_out = ExampleBuffer::<{ online::HELD_OUT }>::new();
-    for i in 0..online::HELD_OUT {
+    let mut held_out = ExampleBuffer::<{ longrun::HELD_OUT }>::new();
+    for i in 0..longrun::HELD_OUT {
         let label = Demo::gesture(i);
         let features = checked_features(&sensor.read(label)?).map_err(Fail::Window)?;
         held_out.push(Example { features, label }).map_err(|_| Fail::Session("held-out buffer full"))?;
@@ -488,7 +491,7 @@ fn long_run(demo: &Demo, steps: u32, sensor: &mut Sensor<'_>) -> Result<i32, Fai
     stack::repaint();
     let t = clock::instructions();
     for i in 0..steps {
-        let label = online::gesture_of_step(i);
+        let label = longrun::gesture_of_step(i);
         // Everything a step does runs with interrupts masked: SysTick (one wrap every
         // 671 M instructions on the M4F, a step is about 0.3 M) is taken between steps,
         // so the stack figure is the code's own, not where an exception happened to land.
@@ -508,7 +511,7 @@ fn long_run(demo: &Demo, steps: u32, sensor: &mut Sensor<'_>) -> Result<i32, Fai
             Err(_) => refused = refused.saturating_add(1),
         }
         let done = i + 1;
-        if online::is_checkpoint(done, steps) {
+        if longrun::is_checkpoint(done, steps) {
             let score = online::score(&net, &held_out).map_err(Fail::Net)?;
             let acc = score.accuracy();
             acc_min = acc_min.min(acc);

@@ -5,7 +5,7 @@
 //! `verify: begin params=N seed=S target=T`, then `param <index> <8 hex digits of
 //! f32::to_bits>` for every parameter in nn-core's flat order, then `verify: end
 //! model_crc=0x…` (the CRC-32 of nn-core's codec record). The host side is
-//! `nn_learn::sensor::Demo::DEFAULT.reference()`, the same session computed on the host.
+//! `nn_learn::sim::demo::Demo::DEFAULT.reference()`, the same session computed on the host.
 //!
 //! Exit codes: 0 every parameter and the CRC agree; 1 they differ, or the firmware's run
 //! failed or broke the protocol; 2 QEMU or an image is missing (or another bad option).
@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 
 use nn_core::codec;
 use nn_core::{Model, Network};
-use nn_learn::sensor::{Demo, GestureNet};
+use nn_learn::gesture::GestureNet;
+use nn_learn::sim::demo::Demo;
 use serde::Serialize;
 
 use crate::error::CliError;
@@ -302,7 +303,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     if !args.json {
         outln!(
             out,
-            "host: nn_learn::sensor::Demo::DEFAULT (seed {}), {} parameters, model_crc 0x{:08x}, held-out accuracy {}",
+            "host: nn_learn::sim::demo::Demo::DEFAULT (seed {}), {} parameters, model_crc 0x{:08x}, held-out accuracy {}",
             Demo::DEFAULT.data_seed,
             host.params.len(),
             host.crc,

@@ -25,7 +25,9 @@
 
 use core::cell::RefCell;
 
-use crate::sensor::{Gesture, GestureSim, Sample, XorShift32};
+use super::gestures::{GestureSim, XorShift32};
+use crate::gesture::Gesture;
+use crate::window::Sample;
 use embedded_hal::delay::DelayNs;
 use embedded_hal::i2c::{self, ErrorKind, ErrorType, I2c, NoAcknowledgeSource, Operation};
 
