@@ -21,7 +21,7 @@ use nn_core::activation::{Softmax, Tanh};
 use nn_core::data::{Dataset, Order};
 use nn_core::init::{Init, Rng};
 use nn_core::train::{argmax, work_len, EpochReport};
-use nn_core::{forward, Dense, Error, Loss, Network, Optimizer, Schedule, TrainConfig, Trainer};
+use nn_core::{forward, Biases, Dense, Error, Loss, Network, Optimizer, Schedule, TrainConfig, Trainer};
 
 /// Samples per second the firmware reads from the accelerometer.
 pub const SAMPLE_RATE_HZ: u32 = 50;
@@ -606,7 +606,7 @@ impl Recipe {
             clip_norm: 0.0,
             batch_size: 1,
             shuffle: true,
-            freeze_biases: false,
+            biases: Biases::Train,
             seed: 2,
         },
     };
@@ -628,8 +628,9 @@ pub fn train<const N: usize>(
     recipe: &Recipe,
     mut on_epoch: impl FnMut(u32, &EpochReport),
 ) -> Result<EpochReport, Error> {
-    if recipe.config.optimizer.state_per_param() > OPTIMIZER.state_per_param() {
-        return Err(Error::Hyperparameter("optimiser needs more state than WORK holds"));
+    let needed = work_len(<GestureNet as Network>::PARAMS, recipe.config.optimizer);
+    if needed > WORK {
+        return Err(Error::BufferTooSmall { needed, found: WORK });
     }
     let mut work = [0.0f32; WORK];
     let mut scratch = [0.0f32; <GestureNet as Network>::SCRATCH];

@@ -26,7 +26,7 @@ use nn_core::activation::Sigmoid;
 use nn_core::codec;
 use nn_learn::sensor::{self, Example, ExampleBuffer, Features, Gesture, GestureNet, Recipe, Window, WINDOW};
 use nn_core::train::{work_len, Trainer};
-use nn_core::{forward, sgd_step, Dense, Error, Loss, Network, Optimizer, Schedule, TrainConfig};
+use nn_core::{forward, sgd_step, Dense, Error, Loss, Network, Optimizer, Schedule, SgdConfig, TrainConfig};
 
 /// The small network of the examples.
 type Xor = (Dense<2, 4, Sigmoid>, Dense<4, 1, Sigmoid>);
@@ -80,7 +80,7 @@ pub fn nopanic_sgd_step(
     t: &[f32; 1],
     scratch: &mut [f32; Xor::SCRATCH],
 ) -> Result<f32, Error> {
-    sgd_step(net, x, t, black_box(Loss::HalfSse), black_box(0.5), black_box(true), scratch)
+    sgd_step(net, (x, t), SgdConfig { loss: black_box(Loss::HalfSse), learning_rate: black_box(0.5), biases: black_box(true) }, scratch)
 }
 
 /// `forward` on the 2-4-1 network.

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use nn_core::check::{agrees, gradient_check, Difference};
+use nn_core::check::{agrees, gradient_check, Difference, Differences};
 use nn_core::{LayerSpec, Loss, Model};
 use serde::Serialize;
 
@@ -145,17 +145,17 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     check_difference_step("--eps", args.eps, &model.specs, &model.params)?;
     let samples = data.samples()?;
     let count = net.param_count();
-    let (mut analytic, mut numeric) = (vec![0.0f32; count], vec![0.0f32; count]);
+    let mut grads = vec![0.0f32; 2 * count];
     let mut scratch = vec![0.0f32; net.scratch_len()];
     let difference = match args.method {
         Method::Central => Difference::Central,
         Method::Forward => Difference::Forward,
     };
-    let agreement =
-        gradient_check(&mut net, &samples, args.loss, difference, args.eps, &mut scratch, &mut analytic, &mut numeric)
-            .map_err(|e| {
-                CliError::bad(format!("{} and {} do not fit together: {e}", args.model.display(), args.data.display()))
-            })?;
+    let how = Differences { loss: args.loss, method: difference, epsilon: args.eps };
+    let agreement = gradient_check(&mut net, &samples, how, &mut scratch, &mut grads).map_err(|e| {
+        CliError::bad(format!("{} and {} do not fit together: {e}", args.model.display(), args.data.display()))
+    })?;
+    let (analytic, numeric) = grads.split_at(count);
     let roundoff = match args.method {
         Method::Central => 8.0,
         Method::Forward => 16.0,
