@@ -109,7 +109,7 @@ impl Activation {
 
 /// Softmax in place, stable for any finite input: `e^{z − max z}` normalised.
 fn softmax(values: &mut [f32]) {
-    let max = values.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let max = math::largest(values);
     let mut total = -0.0f32;
     for v in values.iter_mut() {
         *v = math::exp(*v - max);
@@ -126,9 +126,10 @@ pub trait ActivationFn: Copy + Default + 'static {
     const MARKER: Self;
 }
 
+/// One zero-sized marker per activation, named as its [`Activation`] variant.
 macro_rules! marker {
-    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
-        $(#[$doc])*
+    ($($name:ident),*) => {$(
+        #[doc = concat!("Marker for [`Activation::", stringify!($name), "`].")]
         #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
         pub struct $name;
         impl ActivationFn for $name {
@@ -138,22 +139,7 @@ macro_rules! marker {
     )*};
 }
 
-marker!(
-    /// Marker for [`Activation::Identity`].
-    Identity,
-    /// Marker for [`Activation::Sigmoid`].
-    Sigmoid,
-    /// Marker for [`Activation::Tanh`].
-    Tanh,
-    /// Marker for [`Activation::Relu`].
-    Relu,
-    /// Marker for [`Activation::LeakyRelu`].
-    LeakyRelu,
-    /// Marker for [`Activation::Softmax`].
-    Softmax,
-    /// Marker for [`Activation::Step`].
-    Step,
-);
+marker!(Identity, Sigmoid, Tanh, Relu, LeakyRelu, Softmax, Step);
 
 #[cfg(test)]
 mod tests {

@@ -137,17 +137,13 @@ fn param<M: ModelMut + ?Sized>(model: &M, k: usize) -> Result<f32, Error> {
 /// numeric_gradient(&mut net, &data, Differences::central(Loss::Sse, 1.0 / 64.0), &mut scratch, &mut g).unwrap();
 /// assert_eq!(g, [2.0, 2.0]);
 /// ```
-pub fn numeric_gradient<M, D>(
-    model: &mut M,
-    data: &D,
+pub fn numeric_gradient(
+    model: &mut (impl ModelMut + ?Sized),
+    data: &(impl Dataset + ?Sized),
     how: Differences,
     scratch: &mut [f32],
     out: &mut [f32],
-) -> Result<f32, Error>
-where
-    M: ModelMut + ?Sized,
-    D: Dataset + ?Sized,
-{
+) -> Result<f32, Error> {
     check_step(how.epsilon)?;
     let expected = model.param_count();
     if out.len() != expected {
@@ -168,17 +164,13 @@ where
 /// Backprop against numeric differences over `data`: fills `grads` (two runs of
 /// [`crate::Model::param_count`] floats: backprop's gradient, then the numeric one) and
 /// reports the disagreement.
-pub fn gradient_check<M, D>(
-    model: &mut M,
-    data: &D,
+pub fn gradient_check(
+    model: &mut (impl ModelMut + ?Sized),
+    data: &(impl Dataset + ?Sized),
     how: Differences,
     scratch: &mut [f32],
     grads: &mut [f32],
-) -> Result<Agreement, Error>
-where
-    M: ModelMut + ?Sized,
-    D: Dataset + ?Sized,
-{
+) -> Result<Agreement, Error> {
     let p = model.param_count();
     let needed = 2 * p;
     let found = grads.len();
@@ -191,17 +183,13 @@ where
 /// The Hessian of the mean loss over `data` with respect to the parameters, by
 /// differences of the backprop gradient, symmetrised. `out` holds `(P + 1) × P` floats:
 /// the `P × P` Hessian, row-major, then one row of work space.
-pub fn hessian<M, D>(
-    model: &mut M,
-    data: &D,
+pub fn hessian(
+    model: &mut (impl ModelMut + ?Sized),
+    data: &(impl Dataset + ?Sized),
     how: Differences,
     scratch: &mut [f32],
     out: &mut [f32],
-) -> Result<(), Error>
-where
-    M: ModelMut + ?Sized,
-    D: Dataset + ?Sized,
-{
+) -> Result<(), Error> {
     check_step(how.epsilon)?;
     let p = model.param_count();
     let square = p.checked_mul(p).ok_or(Error::MatrixSize { rows: p, found: out.len() })?;

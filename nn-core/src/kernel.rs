@@ -20,53 +20,33 @@ use crate::optim::{descend, Biases};
 macro_rules! for_each_layer_index {
     ($depth:expr, |$l:ident| $body:block) => {{
         let depth: usize = $depth;
-        if depth > 0 {
-            let $l = 0usize;
-            $body
-        }
-        if depth > 1 {
-            let $l = 1usize;
-            $body
-        }
-        if depth > 2 {
-            let $l = 2usize;
-            $body
-        }
-        if depth > 3 {
-            let $l = 3usize;
-            $body
-        }
+        unrolled!(depth, |$l| $body, 0 1 2 3);
         for $l in 4..depth {
             $body
         }
     }};
 }
 
-/// Same as [`for_each_layer_index`], from the last layer down to layer `$stop`.
-macro_rules! for_each_layer_index_rev {
-    ($depth:expr, $stop:expr, |$l:ident| $body:block) => {{
+/// Same as [`for_each_layer_index`], from the last layer down to layer 1 (the layers
+/// whose delta backpropagates to a layer below).
+macro_rules! for_each_layer_index_down_to_1 {
+    ($depth:expr, |$l:ident| $body:block) => {{
         let depth: usize = $depth;
-        let stop: usize = $stop;
-        for $l in (stop.max(4)..depth).rev() {
+        for $l in (4..depth).rev() {
             $body
         }
-        if depth > 3 && stop <= 3 {
-            let $l = 3usize;
-            $body
-        }
-        if depth > 2 && stop <= 2 {
-            let $l = 2usize;
-            $body
-        }
-        if depth > 1 && stop <= 1 {
-            let $l = 1usize;
-            $body
-        }
-        if depth > 0 && stop == 0 {
-            let $l = 0usize;
-            $body
-        }
+        unrolled!(depth, |$l| $body, 3 2 1);
     }};
+}
+
+/// `$body` with `$l` = each listed index below `$depth`, in the order listed.
+macro_rules! unrolled {
+    ($depth:ident, |$l:ident| $body:block, $($i:literal)*) => {$(
+        if $depth > $i {
+            let $l: usize = $i;
+            $body
+        }
+    )*};
 }
 
 /// Checks that the model's layers chain and its slices have their stated lengths, and
@@ -287,7 +267,7 @@ fn backprop<M: Model + ?Sized>(
     let last = model.depth() - 1;
     loss.delta(model.output_activation(), &acts[widths - n..], target, &mut deltas[widths - n..]);
     let mut end = widths;
-    for_each_layer_index_rev!(last + 1, 1, |l| {
+    for_each_layer_index_down_to_1!(last + 1, |l| {
         let spec = model.spec(l);
         let start = end - spec.outputs;
         let (below, here) = deltas.split_at_mut(start);
@@ -449,52 +429,40 @@ mod tests {
     const SHAPES: [(usize, usize); 12] =
         [(1, 1), (2, 4), (3, 5), (4, 1), (7, 3), (8, 16), (9, 2), (15, 7), (16, 32), (17, 9), (33, 8), (70, 3)];
 
-    #[test]
-    fn dense_forward_is_a_dot_per_row() {
-        let mut rng = Rng::new(5);
+    /// Runs `f(rng, inputs, outputs, specials)` four times over [`SHAPES`], every third
+    /// time with special values (infinities, NaN, subnormals) among the random ones.
+    fn each_shape(seed: u32, mut f: impl FnMut(&mut Rng, usize, usize, bool)) {
+        let mut rng = Rng::new(seed);
         for (trial, &(n_in, n_out)) in SHAPES.iter().cycle().take(48).enumerate() {
-            let specials = trial % 3 == 2;
-            let w = random_values(&mut rng, n_in * n_out, specials);
-            let b = random_values(&mut rng, n_out, specials);
-            let x = random_values(&mut rng, n_in, specials);
-            let mut out = std::vec![0.0; n_out];
-            dense_forward(&w, &b, &x, &mut out);
-            let expect: Vec<f32> = (0..n_out).map(|j| dot(&w[j * n_in..(j + 1) * n_in], &x) + b[j]).collect();
-            assert!(all_same(&out, &expect), "{n_in}x{n_out}");
+            f(&mut rng, n_in, n_out, trial % 3 == 2);
         }
     }
 
     #[test]
-    fn transpose_product_sums_rows_in_order() {
-        let mut rng = Rng::new(6);
-        for (trial, &(n_in, n_out)) in SHAPES.iter().cycle().take(48).enumerate() {
-            let specials = trial % 3 == 2;
-            let w = random_values(&mut rng, n_in * n_out, specials);
-            let d = random_values(&mut rng, n_out, specials);
-            let mut out = random_values(&mut rng, n_in, false);
-            transpose_product(&w, &d, &mut out);
-            let expect: Vec<f32> = (0..n_in)
-                .map(|i| {
-                    let mut s = -0.0f32;
-                    for j in 0..n_out {
-                        s += w[j * n_in + i] * d[j];
-                    }
-                    s
-                })
-                .collect();
-            assert!(all_same(&out, &expect), "{n_in}x{n_out}");
-        }
+    fn forward_rows_are_dots_and_the_transpose_sums_rows_in_order() {
+        each_shape(5, |rng, n_in, n_out, specials| {
+            let w = random_values(rng, n_in * n_out, specials);
+            let (b, d) = (random_values(rng, n_out, specials), random_values(rng, n_out, specials));
+            let x = random_values(rng, n_in, specials);
+            let mut out = std::vec![0.0; n_out];
+            dense_forward(&w, &b, &x, &mut out);
+            let expect: Vec<f32> = (0..n_out).map(|j| dot(&w[j * n_in..(j + 1) * n_in], &x) + b[j]).collect();
+            assert!(all_same(&out, &expect), "W·x + b, {n_in}x{n_out}");
+            let mut back = random_values(rng, n_in, false);
+            transpose_product(&w, &d, &mut back);
+            let column = |i: usize| (0..n_out).fold(-0.0f32, |s, j| s + w[j * n_in + i] * d[j]);
+            let expect: Vec<f32> = (0..n_in).map(column).collect();
+            assert!(all_same(&back, &expect), "Wᵀ·d, {n_in}x{n_out}");
+        });
     }
 
     #[test]
     fn updates_are_elementwise_and_report_non_finite_results() {
-        let mut rng = Rng::new(7);
-        for (trial, &(n_in, n_out)) in SHAPES.iter().cycle().take(48).enumerate() {
-            let specials = trial % 3 == 2;
-            let w0 = random_values(&mut rng, n_in * n_out, specials);
-            let b0 = random_values(&mut rng, n_out, specials);
-            let d = random_values(&mut rng, n_out, specials);
-            let x = random_values(&mut rng, n_in, specials);
+        each_shape(7, |rng, n_in, n_out, specials| {
+            let w0 = random_values(rng, n_in * n_out, specials);
+            let b0 = random_values(rng, n_out, specials);
+            let d = random_values(rng, n_out, specials);
+            let x = random_values(rng, n_in, specials);
             let lr = 0.37;
             for biases in [Biases::Train, Biases::Frozen] {
                 let biases_too = biases == Biases::Train;
@@ -512,7 +480,7 @@ mod tests {
             let ew: Vec<f32> = (0..n_in * n_out).map(|k| w0[k] + d[k / n_in] * x[k % n_in]).collect();
             let eb: Vec<f32> = (0..n_out).map(|j| b0[j] + d[j]).collect();
             assert!(all_same(&gw, &ew) && all_same(&gb, &eb));
-        }
+        });
         // An overflow in a single weight is caught wherever it is.
         for at in 0..40 {
             let mut w = std::vec![1.0f32; 40];

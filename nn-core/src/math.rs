@@ -215,6 +215,13 @@ fn expf_exact(x: f32) -> f32 {
     }
 }
 
+/// The largest value (−∞ for none; NaNs are passed over), the shift that keeps softmax
+/// and log-sum-exp finite.
+#[inline]
+pub(crate) fn largest(values: &[f32]) -> f32 {
+    values.iter().copied().fold(f32::NEG_INFINITY, f32::max)
+}
+
 /// Combines the lanes in the fixed tree described in the module docs.
 #[inline(always)]
 fn reduce(l: [f32; LANES]) -> f32 {

@@ -176,11 +176,13 @@ impl<'w> Trainer<'w> {
 
     /// One update from the samples `batch` (indices into `data`); returns the batch's
     /// mean loss before the update.
-    pub fn step<M, D>(&mut self, model: &mut M, data: &D, batch: &[u32], scratch: &mut [f32]) -> Result<f32, Error>
-    where
-        M: ModelMut + ?Sized,
-        D: Dataset + ?Sized,
-    {
+    pub fn step(
+        &mut self,
+        model: &mut (impl ModelMut + ?Sized),
+        data: &(impl Dataset + ?Sized),
+        batch: &[u32],
+        scratch: &mut [f32],
+    ) -> Result<f32, Error> {
         if batch.is_empty() {
             return Err(Error::EmptyDataset);
         }
@@ -206,17 +208,13 @@ impl<'w> Trainer<'w> {
     /// One pass over `data` in batches of `batch_size`, in the order `order` (which must
     /// hold `data.len()` indices; it is reset to `0..len` and shuffled first when the
     /// config asks for it). Stops at the first failing batch.
-    pub fn epoch<M, D>(
+    pub fn epoch(
         &mut self,
-        model: &mut M,
-        data: &D,
+        model: &mut (impl ModelMut + ?Sized),
+        data: &(impl Dataset + ?Sized),
         order: &mut [u32],
         scratch: &mut [f32],
-    ) -> Result<EpochReport, Error>
-    where
-        M: ModelMut + ?Sized,
-        D: Dataset + ?Sized,
-    {
+    ) -> Result<EpochReport, Error> {
         let len = data.len();
         if len == 0 {
             return Err(Error::EmptyDataset);
@@ -326,11 +324,12 @@ fn sample<D: Dataset + ?Sized>(data: &D, index: usize) -> Result<(&[f32], &[f32]
 }
 
 /// The mean loss of `model` over `data`.
-pub fn evaluate<M, D>(model: &M, data: &D, loss: Loss, scratch: &mut [f32]) -> Result<f32, Error>
-where
-    M: Model + ?Sized,
-    D: Dataset + ?Sized,
-{
+pub fn evaluate(
+    model: &(impl Model + ?Sized),
+    data: &(impl Dataset + ?Sized),
+    loss: Loss,
+    scratch: &mut [f32],
+) -> Result<f32, Error> {
     if data.is_empty() {
         return Err(Error::EmptyDataset);
     }
@@ -342,17 +341,13 @@ where
 }
 
 /// The mean gradient of the loss over `data`, written to `grads`; returns the mean loss.
-pub fn dataset_gradient<M, D>(
-    model: &M,
-    data: &D,
+pub fn dataset_gradient(
+    model: &(impl Model + ?Sized),
+    data: &(impl Dataset + ?Sized),
     loss: Loss,
     scratch: &mut [f32],
     grads: &mut [f32],
-) -> Result<f32, Error>
-where
-    M: Model + ?Sized,
-    D: Dataset + ?Sized,
-{
+) -> Result<f32, Error> {
     if data.is_empty() {
         return Err(Error::EmptyDataset);
     }
@@ -361,17 +356,13 @@ where
 
 /// The mean gradient over the samples `batch` (not empty), written to `grads`; returns
 /// the mean loss. The one loop behind [`Trainer::step`] and [`dataset_gradient`].
-fn mean_gradient<M, D>(
-    model: &M,
-    data: &D,
+fn mean_gradient(
+    model: &(impl Model + ?Sized),
+    data: &(impl Dataset + ?Sized),
     loss: Loss,
     batch: impl ExactSizeIterator<Item = usize>,
     (scratch, grads): (&mut [f32], &mut [f32]),
-) -> Result<f32, Error>
-where
-    M: Model + ?Sized,
-    D: Dataset + ?Sized,
-{
+) -> Result<f32, Error> {
     let n = batch.len() as f32;
     grads.fill(-0.0);
     let mut total = 0.0f32;
