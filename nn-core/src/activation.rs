@@ -67,7 +67,7 @@ impl Activation {
     }
 
     /// The activation with codec tag `tag`.
-    pub fn from_tag(tag: u8) -> Option<Self> {
+    pub(crate) fn from_tag(tag: u8) -> Option<Self> {
         Self::ALL.get(usize::from(tag)).copied()
     }
 

@@ -70,7 +70,7 @@ pub struct Agreement {
 
 impl Agreement {
     /// Compares two gradients elementwise.
-    pub fn of(loss: f32, analytic: &[f32], numeric: &[f32]) -> Self {
+    pub(crate) fn of(loss: f32, analytic: &[f32], numeric: &[f32]) -> Self {
         let mut a = Agreement { loss, max_abs: 0.0, max_rel: 0.0, worst: 0 };
         for (k, (&x, &y)) in analytic.iter().zip(numeric).enumerate() {
             let diff = (x - y).abs();

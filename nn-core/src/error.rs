@@ -137,10 +137,10 @@ pub enum Hyperparameter {
     DifferenceStep,
 }
 
-impl Hyperparameter {
+impl fmt::Display for Hyperparameter {
     /// What the parameter is and the range it must be in.
-    pub const fn rule(self) -> &'static str {
-        match self {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
             Hyperparameter::LearningRate => "the learning rate must be positive and finite",
             Hyperparameter::WeightDecay => "the weight decay must be finite and not negative",
             Hyperparameter::ClipNorm => "the clip norm must be finite and not negative",
@@ -151,7 +151,7 @@ impl Hyperparameter {
             Hyperparameter::ScheduleEvery => "the step schedule's interval must be at least 1",
             Hyperparameter::ScheduleDecay => "the schedule's decay must be finite and not negative",
             Hyperparameter::DifferenceStep => "the difference step must be positive and finite",
-        }
+        })
     }
 }
 
@@ -193,7 +193,7 @@ impl fmt::Display for Error {
                 activation.name()
             ),
             Error::NonFinite => f.write_str("a loss, gradient or parameter became non-finite"),
-            Error::Hyperparameter(which) => f.write_str(which.rule()),
+            Error::Hyperparameter(which) => which.fmt(f),
             Error::EmptyDataset => f.write_str("the data set has no samples"),
             Error::SampleIndex { index, len } => write!(f, "sample {index} asked for, the data set has {len}"),
             Error::SampleRows => f.write_str("inputs and targets do not hold the same number of whole rows"),

@@ -120,21 +120,13 @@ pub trait ModelMut: Model {
     /// Layer `layer`'s weights and biases, both mutable (empty past the end).
     fn layer_mut(&mut self, layer: usize) -> (&mut [f32], &mut [f32]);
 
-    /// Layer `layer`'s weights, mutable.
-    fn weights_mut(&mut self, layer: usize) -> &mut [f32] {
-        self.layer_mut(layer).0
-    }
-    /// Layer `layer`'s biases, mutable.
-    fn biases_mut(&mut self, layer: usize) -> &mut [f32] {
-        self.layer_mut(layer).1
-    }
-
     /// Segment `s` of the flat parameter run, mutable.
     fn segment_mut(&mut self, s: usize) -> &mut [f32] {
+        let (weights, biases) = self.layer_mut(s / 2);
         if s % 2 == 0 {
-            self.weights_mut(s / 2)
+            weights
         } else {
-            self.biases_mut(s / 2)
+            biases
         }
     }
     /// Parameter `k` of the flat run, mutable.
@@ -234,7 +226,7 @@ pub trait Network: ModelMut + Clone + Default {
     const LAYERS: usize;
     /// Total number of parameters.
     const PARAMS: usize;
-    /// Scratch floats a forward and backward pass need ([`crate::scratch_len`]).
+    /// Scratch floats a forward and backward pass need ([`Model::scratch_len`]).
     const SCRATCH: usize;
 }
 
@@ -445,13 +437,6 @@ impl<S: AsRef<[LayerSpec]>, P: AsRef<[f32]> + AsMut<[f32]>> ModelMut for Mlp<S, 
     }
     fn param_mut(&mut self, k: usize) -> Option<&mut f32> {
         self.params.as_mut().get_mut(k)
-    }
-}
-
-impl<const IN: usize, const OUT: usize, A: ActivationFn> Dense<IN, OUT, A> {
-    /// This layer's shape (the same as [`Self::SPEC`]).
-    pub const fn spec(&self) -> LayerSpec {
-        Self::SPEC
     }
 }
 

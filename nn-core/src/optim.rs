@@ -68,7 +68,7 @@ impl Optimizer {
     pub const ADAM: Optimizer = Optimizer::Adam { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
 
     /// Floats of state per parameter (0, 1 or 2).
-    pub const fn state_per_param(self) -> usize {
+    pub(crate) const fn state_per_param(self) -> usize {
         match self {
             Optimizer::Sgd => 0,
             Optimizer::Momentum { .. } | Optimizer::Nesterov { .. } => 1,

@@ -165,7 +165,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         Method::Central => 0.01,
         Method::Forward => 0.05,
     });
-    let ok = agrees(&analytic, &numeric, atol, rtol) && agreement.max_abs.is_finite();
+    let ok = agrees(analytic, numeric, atol, rtol) && agreement.max_abs.is_finite();
     let method = match args.method {
         Method::Central => "central",
         Method::Forward => "forward",
@@ -176,8 +176,8 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
             loss: agreement.loss,
             method,
             eps: args.eps,
-            analytic: by_layer(&model.specs, &analytic),
-            numeric: by_layer(&model.specs, &numeric),
+            analytic: by_layer(&model.specs, analytic),
+            numeric: by_layer(&model.specs, numeric),
             max_abs_diff: agreement.max_abs,
             max_rel_diff: agreement.max_rel,
             worst: worst.clone(),
