@@ -141,22 +141,12 @@ impl<'w> Trainer<'w> {
         Ok(Trainer { config, grads, first, second, rng: Rng::new(config.seed), epoch: 0, updates: 0 })
     }
 
-    /// The configuration.
-    pub fn config(&self) -> &TrainConfig {
-        &self.config
-    }
-
     /// Changes the base learning rate (for example after [`Error::NonFinite`]).
     pub fn set_learning_rate(&mut self, learning_rate: f32) -> Result<(), Error> {
         let config = TrainConfig { learning_rate, ..self.config };
         config.validate()?;
         self.config = config;
         Ok(())
-    }
-
-    /// Epochs completed.
-    pub fn epochs(&self) -> u32 {
-        self.epoch
     }
 
     /// Updates made.
