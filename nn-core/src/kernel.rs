@@ -282,6 +282,13 @@ fn backprop<M: Model + ?Sized>(
     Ok((widths, value))
 }
 
+/// The activations and the deltas (with the output pre-activations) in `scratch` after
+/// [`backprop`]; `split_at_checked` says without a panic path that `backprop` sized it.
+#[inline(always)]
+fn after_backprop(scratch: &[f32], widths: usize) -> Result<(&[f32], &[f32]), Error> {
+    scratch.split_at_checked(widths).ok_or(Error::BufferTooSmall { needed: widths, found: scratch.len() })
+}
+
 /// Layer `l`'s input and delta after [`backprop`], where `start` is where its outputs
 /// begin in `acts` and `deltas` (the outputs of the layers below come first).
 #[inline(always)]
@@ -325,7 +332,7 @@ pub fn gradient<M: Model + ?Sized>(
     }
     let (widths, value) = backprop(model, input, target, loss, scratch)?;
     let mut rest = &mut *grads;
-    let scratch = scratch.split_at(widths);
+    let scratch = after_backprop(scratch, widths)?;
     let mut start = 0usize;
     for_each_layer_index!(model.depth(), |l| {
         let spec = model.spec(l);
@@ -387,7 +394,7 @@ pub fn sgd_step<M: ModelMut + ?Sized>(
     scratch: &mut [f32],
 ) -> Result<f32, Error> {
     let (widths, value) = backprop(model, input, target, config.loss, scratch)?;
-    let scratch = scratch.split_at(widths);
+    let scratch = after_backprop(scratch, widths)?;
     let mut start = 0usize;
     // One check over every layer's new parameters, tested once.
     let mut check = FiniteCheck::new();
