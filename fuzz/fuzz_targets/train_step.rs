@@ -7,7 +7,7 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use nn_core::data::Samples;
 use nn_core::train::work_len;
-use nn_core::{Activation, Error, LayerSpec, Loss, Mlp, Model, Optimizer, Schedule, TrainConfig, Trainer};
+use nn_core::{Activation, Biases, Error, LayerSpec, Loss, Mlp, Model, Optimizer, Schedule, TrainConfig, Trainer};
 
 #[derive(Debug, Arbitrary)]
 struct Case {
@@ -58,7 +58,7 @@ fuzz_target!(|case: Case| {
         clip_norm: case.clip,
         batch_size: usize::from(case.batch % 4),
         shuffle: true,
-        freeze_biases: case.freeze,
+        biases: if case.freeze { Biases::Frozen } else { Biases::Train },
         seed: 1,
     };
     let mut work = vec![0.0f32; work_len(count, optimizer)];

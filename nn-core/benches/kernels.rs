@@ -10,51 +10,52 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use nn_core::activation::Sigmoid;
+use nn_core::activation::{Identity, Sigmoid};
 use nn_core::init::{Init, Rng};
-use nn_core::kernel::{dense_forward, sgd_outer, transpose_product};
-use nn_core::math::{dot, sigmoid_in_place};
-use nn_core::{sgd_step, Dense, Loss, Network};
+use nn_core::{forward, gradient, sgd_step, Activation, Dense, Loss, Network, SgdConfig};
 
 fn values(rng: &mut Rng, n: usize) -> Vec<f32> {
     (0..n).map(|_| rng.range(-1.0, 1.0)).collect()
 }
 
-fn kernels(c: &mut Criterion) {
+/// One dense layer through the public passes: `forward` is `W·x + b` (the 8-lane dot per
+/// row), `gradient` adds the backward pass (`δ ⊗ x`), `sgd_step` the fused update.
+fn layer<const I: usize, const O: usize>(c: &mut Criterion) {
     let mut rng = Rng::new(1);
-    let mut group = c.benchmark_group("kernels");
-    for n in [8usize, 16, 32, 70] {
-        let (a, b) = (values(&mut rng, n), values(&mut rng, n));
-        group.throughput(Throughput::Elements(n as u64));
-        group.bench_function(format!("dot/{n}"), |bench| bench.iter(|| dot(black_box(&a), black_box(&b))));
-    }
-    for (inputs, outputs) in [(8usize, 16usize), (16, 32), (32, 32)] {
-        let w = values(&mut rng, inputs * outputs);
-        let bias = values(&mut rng, outputs);
-        let x = values(&mut rng, inputs);
-        let d = values(&mut rng, outputs);
-        let mut out = vec![0.0; outputs];
-        let mut back = vec![0.0; inputs];
-        group.throughput(Throughput::Elements((inputs * outputs) as u64));
-        group.bench_function(format!("dense_forward/{inputs}x{outputs}"), |bench| {
-            bench.iter(|| dense_forward(black_box(&w), black_box(&bias), black_box(&x), &mut out))
-        });
-        group.bench_function(format!("transpose_product/{inputs}x{outputs}"), |bench| {
-            bench.iter(|| transpose_product(black_box(&w), black_box(&d), &mut back))
-        });
-        let (mut w2, mut b2) = (w.clone(), bias.clone());
-        group.bench_function(format!("sgd_outer/{inputs}x{outputs}"), |bench| {
-            bench.iter(|| sgd_outer(&mut w2, &mut b2, black_box(&d), black_box(&x), black_box(1e-30), true))
-        });
-    }
+    let mut net = <(Dense<I, O, Identity>,)>::default();
+    Init::Uniform { limit: 0.5 }.apply(&mut net, &mut rng);
+    let (x, t) = (values(&mut rng, I), values(&mut rng, O));
+    let mut scratch = vec![0.0; 3 * O];
+    let mut grads = vec![0.0; I * O + O];
+    let mut group = c.benchmark_group("layer");
+    group.throughput(Throughput::Elements((I * O) as u64));
+    group.bench_function(format!("forward/{I}x{O}"), |bench| {
+        bench.iter(|| forward(&net, black_box(&x), &mut scratch).map(|y| y[0]))
+    });
+    group.bench_function(format!("gradient/{I}x{O}"), |bench| {
+        bench.iter(|| gradient(&net, (black_box(&x), black_box(&t)), Loss::HalfSse, &mut scratch, &mut grads))
+    });
+    let step = SgdConfig::new(Loss::HalfSse, 1e-30);
+    group.bench_function(format!("sgd_step/{I}x{O}"), |bench| {
+        bench.iter(|| sgd_step(&mut net, (black_box(&x), black_box(&t)), step, &mut scratch))
+    });
+    group.finish();
+}
+
+fn kernels(c: &mut Criterion) {
+    layer::<8, 16>(c);
+    layer::<16, 32>(c);
+    layer::<32, 32>(c);
+    let mut rng = Rng::new(1);
+    let mut group = c.benchmark_group("activation");
     for n in [4usize, 16, 32] {
         let z = values(&mut rng, n);
         let mut v = z.clone();
         group.throughput(Throughput::Elements(n as u64));
-        group.bench_function(format!("sigmoid_in_place/{n}"), |bench| {
+        group.bench_function(format!("sigmoid/{n}"), |bench| {
             bench.iter(|| {
                 v.copy_from_slice(black_box(&z));
-                sigmoid_in_place(&mut v)
+                Activation::Sigmoid.forward(&mut v)
             })
         });
     }
@@ -73,7 +74,7 @@ fn step<N: Network>(c: &mut Criterion, name: &str, rows: usize, lr: f32) {
     c.bench_function(&format!("sgd_step/{name}"), |bench| {
         bench.iter(|| {
             s = (s + 1) % rows;
-            sgd_step(&mut net, &x[s], &t[s], Loss::HalfSse, lr, true, &mut scratch)
+            sgd_step(&mut net, (&x[s], &t[s]), SgdConfig::new(Loss::HalfSse, lr), &mut scratch)
         })
     });
 }

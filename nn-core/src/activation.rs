@@ -67,7 +67,7 @@ impl Activation {
     }
 
     /// The activation with codec tag `tag`.
-    pub fn from_tag(tag: u8) -> Option<Self> {
+    pub(crate) fn from_tag(tag: u8) -> Option<Self> {
         Self::ALL.get(usize::from(tag)).copied()
     }
 
@@ -76,7 +76,8 @@ impl Activation {
     pub fn forward(self, values: &mut [f32]) {
         match self {
             Activation::Identity => {}
-            Activation::Sigmoid => values.iter_mut().for_each(|v| *v = sigmoid(*v)),
+            // Vectorised on the host, the same bits as `1 / (1 + e^{−z})` value by value.
+            Activation::Sigmoid => math::sigmoid_in_place(values),
             Activation::Tanh => values.iter_mut().for_each(|v| *v = math::tanh(*v)),
             Activation::Relu => values.iter_mut().for_each(|v| *v = if *v > 0.0 { *v } else { 0.0 }),
             Activation::LeakyRelu => values.iter_mut().for_each(|v| *v = if *v > 0.0 { *v } else { LEAKY_SLOPE * *v }),
@@ -106,15 +107,9 @@ impl Activation {
     }
 }
 
-/// The logistic function `1 / (1 + e^{−z})`.
-#[inline]
-pub fn sigmoid(z: f32) -> f32 {
-    1.0 / (1.0 + math::exp(-z))
-}
-
 /// Softmax in place, stable for any finite input: `e^{z − max z}` normalised.
-pub fn softmax(values: &mut [f32]) {
-    let max = values.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+fn softmax(values: &mut [f32]) {
+    let max = math::largest(values);
     let mut total = -0.0f32;
     for v in values.iter_mut() {
         *v = math::exp(*v - max);
@@ -131,9 +126,10 @@ pub trait ActivationFn: Copy + Default + 'static {
     const MARKER: Self;
 }
 
+/// One zero-sized marker per activation, named as its [`Activation`] variant.
 macro_rules! marker {
-    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
-        $(#[$doc])*
+    ($($name:ident),*) => {$(
+        #[doc = concat!("Marker for [`Activation::", stringify!($name), "`].")]
         #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
         pub struct $name;
         impl ActivationFn for $name {
@@ -143,22 +139,7 @@ macro_rules! marker {
     )*};
 }
 
-marker!(
-    /// Marker for [`Activation::Identity`].
-    Identity,
-    /// Marker for [`Activation::Sigmoid`].
-    Sigmoid,
-    /// Marker for [`Activation::Tanh`].
-    Tanh,
-    /// Marker for [`Activation::Relu`].
-    Relu,
-    /// Marker for [`Activation::LeakyRelu`].
-    LeakyRelu,
-    /// Marker for [`Activation::Softmax`].
-    Softmax,
-    /// Marker for [`Activation::Step`].
-    Step,
-);
+marker!(Identity, Sigmoid, Tanh, Relu, LeakyRelu, Softmax, Step);
 
 #[cfg(test)]
 mod tests {
@@ -190,8 +171,8 @@ mod tests {
 
     #[test]
     fn sigmoid_saturates_without_nan() {
-        assert_eq!(sigmoid(-200.0), 0.0);
-        assert_eq!(sigmoid(200.0), 1.0);
-        assert_eq!(sigmoid(0.0), 0.5);
+        let mut v = [-200.0f32, 200.0, 0.0];
+        Activation::Sigmoid.forward(&mut v);
+        assert_eq!(v, [0.0, 1.0, 0.5]);
     }
 }

@@ -3,8 +3,11 @@
 //! in caller-provided fixed-size buffers, so they run on the device too.
 
 use crate::data::Dataset;
+use crate::error::{Error, Hyperparameter};
+use crate::loss::Loss;
+use crate::math;
+use crate::model::ModelMut;
 use crate::train::{dataset_gradient, evaluate};
-use crate::{math, Error, Loss, ModelMut};
 
 /// How a numeric derivative is taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +19,39 @@ pub enum Difference {
     Forward,
     /// `(f(θ + ε) − f(θ − ε)) / 2ε`; error `O(ε²)`.
     Central,
+}
+
+/// How the numeric derivatives of a network's mean loss over a data set are taken.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Differences {
+    /// The per-sample loss; the objective is its mean over the data set.
+    pub loss: Loss,
+    /// Forward or central differences.
+    pub method: Difference,
+    /// The step `ε`, positive and finite.
+    pub epsilon: f32,
+}
+
+impl Differences {
+    /// Central differences of step `epsilon` on `loss`.
+    pub const fn central(loss: Loss, epsilon: f32) -> Self {
+        Differences { loss, method: Difference::Central, epsilon }
+    }
+
+    /// Forward differences of step `epsilon` on `loss`.
+    pub const fn forward(loss: Loss, epsilon: f32) -> Self {
+        Differences { loss, method: Difference::Forward, epsilon }
+    }
+
+    /// `f′ ≈ (f(θ + ε) − f(low)) / span`: the point below `θ` and the span for this method.
+    fn below(self, theta: f32) -> (f32, f32) {
+        match self.method {
+            Difference::Forward => (theta, self.epsilon),
+            Difference::Central => (theta - self.epsilon, 2.0 * self.epsilon),
+        }
+    }
 }
 
 /// How far backprop and the numeric gradient disagree.
@@ -34,7 +70,7 @@ pub struct Agreement {
 
 impl Agreement {
     /// Compares two gradients elementwise.
-    pub fn of(loss: f32, analytic: &[f32], numeric: &[f32]) -> Self {
+    pub(crate) fn of(loss: f32, analytic: &[f32], numeric: &[f32]) -> Self {
         let mut a = Agreement { loss, max_abs: 0.0, max_rel: 0.0, worst: 0 };
         for (k, (&x, &y)) in analytic.iter().zip(numeric).enumerate() {
             let diff = (x - y).abs();
@@ -62,123 +98,127 @@ fn check_step(eps: f32) -> Result<(), Error> {
     if eps > 0.0 && eps.is_finite() {
         Ok(())
     } else {
-        Err(Error::Hyperparameter("difference step must be positive and finite"))
+        Err(Error::Hyperparameter(Hyperparameter::DifferenceStep))
     }
+}
+
+/// Sets parameter `k` of `model` to `value`, runs `f`, and puts `theta` back bit for bit.
+fn perturbed<M: ModelMut + ?Sized, T>(
+    model: &mut M,
+    (k, theta, value): (usize, f32, f32),
+    f: impl FnOnce(&mut M) -> T,
+) -> T {
+    if let Some(p) = model.param_mut(k) {
+        *p = value;
+    }
+    let result = f(model);
+    if let Some(p) = model.param_mut(k) {
+        *p = theta;
+    }
+    result
+}
+
+/// Parameter `k`, which the callers' loops keep below the parameter count.
+fn param<M: ModelMut + ?Sized>(model: &M, k: usize) -> Result<f32, Error> {
+    model.param(k).ok_or(Error::ParamCount { expected: k + 1, found: model.param_count() })
 }
 
 /// The numeric gradient of the mean loss over `data` with respect to every parameter,
 /// written to `out` in the flat order; returns the unperturbed mean loss. Each parameter
 /// is restored bit for bit after it is perturbed.
-pub fn numeric_gradient<M, D>(
-    model: &mut M,
-    data: &D,
-    loss: Loss,
-    method: Difference,
-    eps: f32,
+///
+/// ```
+/// use nn_core::check::{numeric_gradient, Differences};
+/// use nn_core::{activation::Identity, Dense, Loss, Network};
+/// type Line = (Dense<1, 1, Identity>,);
+/// let mut net: Line = (Dense::new([[1.0]], [0.0]),);
+/// let data = [([1.0], [0.0])]; // L = (w + b)², ∂L/∂w = ∂L/∂b = 2
+/// let (mut scratch, mut g) = ([0.0; Line::SCRATCH], [0.0; Line::PARAMS]);
+/// numeric_gradient(&mut net, &data, Differences::central(Loss::Sse, 1.0 / 64.0), &mut scratch, &mut g).unwrap();
+/// assert_eq!(g, [2.0, 2.0]);
+/// ```
+pub fn numeric_gradient(
+    model: &mut (impl ModelMut + ?Sized),
+    data: &(impl Dataset + ?Sized),
+    how: Differences,
     scratch: &mut [f32],
     out: &mut [f32],
-) -> Result<f32, Error>
-where
-    M: ModelMut + ?Sized,
-    D: Dataset + ?Sized,
-{
-    check_step(eps)?;
-    let count = model.param_count();
-    if out.len() != count {
-        return Err(Error::BufferTooSmall { needed: count, found: out.len() });
+) -> Result<f32, Error> {
+    check_step(how.epsilon)?;
+    let expected = model.param_count();
+    if out.len() != expected {
+        return Err(Error::ParamCount { expected, found: out.len() });
     }
-    let base = evaluate(model, data, loss, scratch)?;
+    let base = evaluate(model, data, how.loss, scratch)?;
     for (k, slot) in out.iter_mut().enumerate() {
-        let at = |model: &mut M, value: f32, scratch: &mut [f32]| -> Result<f32, Error> {
-            if let Some(p) = model.param_mut(k) {
-                *p = value;
-            }
-            evaluate(model, data, loss, scratch)
-        };
-        let theta = model.param(k).ok_or(Error::Shape)?;
-        let plus = at(model, theta + eps, scratch);
-        let result = match (plus, method) {
-            (Ok(plus), Difference::Forward) => Ok((plus - base) / eps),
-            (Ok(plus), Difference::Central) => {
-                at(model, theta - eps, scratch).map(|minus| (plus - minus) / (2.0 * eps))
-            }
-            (Err(e), _) => Err(e),
-        };
-        if let Some(p) = model.param_mut(k) {
-            *p = theta;
-        }
-        *slot = result?;
+        let theta = param(model, k)?;
+        let (low, span) = how.below(theta);
+        let mut at = |value: f32| perturbed(model, (k, theta, value), |m| evaluate(m, data, how.loss, scratch));
+        let plus = at(theta + how.epsilon)?;
+        let minus = if how.method == Difference::Forward { base } else { at(low)? };
+        *slot = (plus - minus) / span;
     }
     Ok(base)
 }
 
-/// Backprop against numeric differences over `data`: fills `analytic` and `numeric`
-/// (each [`crate::Model::param_count`] long) and reports the disagreement.
-#[allow(clippy::too_many_arguments)]
-pub fn gradient_check<M, D>(
-    model: &mut M,
-    data: &D,
-    loss: Loss,
-    method: Difference,
-    eps: f32,
+/// Backprop against numeric differences over `data`: fills `grads` (two runs of
+/// [`crate::Model::param_count`] floats: backprop's gradient, then the numeric one) and
+/// reports the disagreement.
+pub fn gradient_check(
+    model: &mut (impl ModelMut + ?Sized),
+    data: &(impl Dataset + ?Sized),
+    how: Differences,
     scratch: &mut [f32],
-    analytic: &mut [f32],
-    numeric: &mut [f32],
-) -> Result<Agreement, Error>
-where
-    M: ModelMut + ?Sized,
-    D: Dataset + ?Sized,
-{
-    let value = dataset_gradient(model, data, loss, scratch, analytic)?;
-    numeric_gradient(model, data, loss, method, eps, scratch, numeric)?;
+    grads: &mut [f32],
+) -> Result<Agreement, Error> {
+    let p = model.param_count();
+    let needed = 2 * p;
+    let found = grads.len();
+    let (analytic, numeric) = grads.get_mut(..needed).ok_or(Error::BufferTooSmall { needed, found })?.split_at_mut(p);
+    let value = dataset_gradient(model, data, how.loss, scratch, analytic)?;
+    numeric_gradient(model, data, how, scratch, numeric)?;
     Ok(Agreement::of(value, analytic, numeric))
 }
 
-/// The Hessian of the mean loss over `data` with respect to the parameters, by central
-/// differences of the backprop gradient, symmetrised: `out` is `P × P`, row-major.
-/// `g_plus` and `g_minus` are work space of `P` floats each.
-#[allow(clippy::too_many_arguments)]
-pub fn hessian<M, D>(
-    model: &mut M,
-    data: &D,
-    loss: Loss,
-    eps: f32,
+/// The Hessian of the mean loss over `data` with respect to the parameters, by
+/// differences of the backprop gradient, symmetrised. `out` holds `(P + 1) × P` floats:
+/// the `P × P` Hessian, row-major, then one row of work space.
+pub fn hessian(
+    model: &mut (impl ModelMut + ?Sized),
+    data: &(impl Dataset + ?Sized),
+    how: Differences,
     scratch: &mut [f32],
-    g_plus: &mut [f32],
-    g_minus: &mut [f32],
     out: &mut [f32],
-) -> Result<(), Error>
-where
-    M: ModelMut + ?Sized,
-    D: Dataset + ?Sized,
-{
-    check_step(eps)?;
+) -> Result<(), Error> {
+    check_step(how.epsilon)?;
     let p = model.param_count();
-    let square = p.checked_mul(p).ok_or(Error::Shape)?;
-    if out.len() != square || g_plus.len() != p || g_minus.len() != p {
-        return Err(Error::BufferTooSmall { needed: square, found: out.len() });
-    }
-    for k in 0..p {
-        let theta = model.param(k).ok_or(Error::Shape)?;
+    let square = p.checked_mul(p).ok_or(Error::MatrixSize { rows: p, found: out.len() })?;
+    let needed = square + p;
+    let found = out.len();
+    let out = out.get_mut(..needed).ok_or(Error::BufferTooSmall { needed, found })?;
+    let (h, below) = out.split_at_mut(square);
+    for (k, row) in h.chunks_exact_mut(p.max(1)).enumerate() {
+        // Row k is ∂g/∂θ_k; the symmetrisation below makes rows and columns alike.
+        let theta = param(model, k)?;
+        let (low, span) = how.below(theta);
         let mut at = |value: f32, g: &mut [f32]| {
-            if let Some(x) = model.param_mut(k) {
-                *x = value;
-            }
-            dataset_gradient(model, data, loss, scratch, g)
+            perturbed(model, (k, theta, value), |m| dataset_gradient(m, data, how.loss, scratch, g))
         };
-        let plus = at(theta + eps, g_plus);
-        let minus = at(theta - eps, g_minus);
-        if let Some(x) = model.param_mut(k) {
-            *x = theta;
-        }
-        plus?;
-        minus?;
-        for (row, (a, b)) in g_plus.iter().zip(g_minus.iter()).enumerate() {
-            out[row * p + k] = (a - b) / (2.0 * eps);
-        }
+        at(theta + how.epsilon, row)?;
+        at(low, below)?;
+        row.iter_mut().zip(below.iter()).for_each(|(a, b)| *a = (*a - b) / span);
     }
-    symmetrise(out, p);
+    symmetrise(h, p);
     Ok(())
+}
+
+/// [`Error::MatrixSize`] unless `len` is `n²`.
+fn check_square(n: usize, len: usize) -> Result<(), Error> {
+    if n.checked_mul(n) == Some(len) {
+        Ok(())
+    } else {
+        Err(Error::MatrixSize { rows: n, found: len })
+    }
 }
 
 fn symmetrise(h: &mut [f32], n: usize) {
@@ -201,7 +241,7 @@ pub fn gradient_of(
 ) -> Result<(), Error> {
     check_step(eps)?;
     if out.len() != theta.len() {
-        return Err(Error::BufferTooSmall { needed: theta.len(), found: out.len() });
+        return Err(Error::ParamCount { expected: theta.len(), found: out.len() });
     }
     for k in 0..theta.len() {
         let t = theta[k];
@@ -222,9 +262,7 @@ pub fn gradient_of(
 pub fn hessian_of(mut f: impl FnMut(&[f32]) -> f32, theta: &mut [f32], eps: f32, out: &mut [f32]) -> Result<(), Error> {
     check_step(eps)?;
     let n = theta.len();
-    if out.len() != n.checked_mul(n).ok_or(Error::Shape)? {
-        return Err(Error::BufferTooSmall { needed: n * n, found: out.len() });
-    }
+    check_square(n, out.len())?;
     for i in 0..n {
         for j in i..n {
             let (ti, tj) = (theta[i], theta[j]);
@@ -258,9 +296,10 @@ pub fn taylor(f0: f32, gradient: &[f32], hessian: &[f32], d: &[f32]) -> f32 {
 /// pivoting. `hessian` (`n × n`, row-major) and `gradient` are overwritten.
 pub fn newton_step(theta: &mut [f32], gradient: &mut [f32], hessian: &mut [f32]) -> Result<(), Error> {
     let n = theta.len();
-    if gradient.len() != n || hessian.len() != n.checked_mul(n).ok_or(Error::Shape)? {
-        return Err(Error::Shape);
+    if gradient.len() != n {
+        return Err(Error::ParamCount { expected: n, found: gradient.len() });
     }
+    check_square(n, hessian.len())?;
     solve(hessian, gradient, n)?;
     theta.iter_mut().zip(gradient.iter()).for_each(|(t, x)| *t -= x);
     Ok(())
@@ -307,9 +346,10 @@ fn solve(a: &mut [f32], b: &mut [f32], n: usize) -> Result<(), Error> {
 /// entry, so the stopping rule (off-diagonal mass below ε² of the total) holds at every
 /// magnitude, tiny or huge.
 pub fn eigen_range(a: &mut [f32], n: usize) -> Result<(f32, f32), Error> {
-    if n == 0 || a.len() != n.checked_mul(n).ok_or(Error::Shape)? {
-        return Err(Error::Shape);
+    if n == 0 {
+        return Err(Error::MatrixSize { rows: 0, found: a.len() });
     }
+    check_square(n, a.len())?;
     let scale = a.iter().fold(0.0f32, |m, v| m.max(v.abs()));
     if !scale.is_finite() {
         return Err(Error::NonFinite);

@@ -15,8 +15,8 @@
 
 use core::fmt;
 
-use crate::model::{check_specs, MAX_LAYERS};
-use crate::{Activation, LayerSpec, Model, ModelMut};
+use crate::activation::Activation;
+use crate::model::{check_specs, LayerSpec, Model, ModelMut, MAX_LAYERS};
 
 /// The first four bytes of an encoded model.
 pub const MAGIC: [u8; 4] = *b"NNCW";

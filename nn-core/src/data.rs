@@ -1,7 +1,7 @@
 //! Data sets, sample order and shuffling.
 
+use crate::error::Error;
 use crate::init::Rng;
-use crate::Error;
 
 /// A set of `(input, target)` samples.
 pub trait Dataset {
@@ -34,7 +34,7 @@ impl<'a> Samples<'a> {
             || targets.len() % target_width != 0
             || inputs.len() / input_width != targets.len() / target_width
         {
-            return Err(Error::Shape);
+            return Err(Error::SampleRows);
         }
         Ok(Samples { inputs, targets, input_width, target_width })
     }
@@ -140,8 +140,8 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert_eq!(s.sample(1), Some((&x[2..], &t[1..])));
         assert_eq!(s.sample(2), None);
-        assert!(Samples::new(&x, 3, &t, 1).is_err());
-        assert!(Samples::new(&x, 2, &t, 2).is_err());
-        assert!(Samples::new(&x, 0, &t, 1).is_err());
+        assert_eq!(Samples::new(&x, 3, &t, 1).err(), Some(Error::SampleRows));
+        assert_eq!(Samples::new(&x, 2, &t, 2).err(), Some(Error::SampleRows));
+        assert_eq!(Samples::new(&x, 0, &t, 1).err(), Some(Error::SampleRows));
     }
 }

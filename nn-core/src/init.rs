@@ -1,12 +1,22 @@
 //! Seeded random numbers and parameter initialisation. Every run is deterministic
 //! given its seed, on every target.
 
-use crate::{math, ModelMut};
+use crate::math;
+use crate::model::ModelMut;
 
 /// A xorshift32 generator (Marsaglia's 13/17/5 triple): tiny, fast and the same on
 /// every target. It is the generator of the plain-C benchmark baseline, so
 /// `Rng::new(seed)` followed by [`Init::Uniform`] with `limit = 0.5` reproduces the
 /// baseline's initial weights bit for bit.
+///
+/// ```
+/// use nn_core::init::Rng;
+/// let mut rng = Rng::from_state(1);
+/// assert_eq!(rng.next_u32(), 270_369); // xorshift32 by hand from state 1
+/// let u = rng.uniform();
+/// assert!((0.0..1.0).contains(&u));
+/// assert!(rng.gaussian().abs() <= 3.47);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Rng {
@@ -20,8 +30,8 @@ impl Rng {
         Self::from_state(seed.wrapping_mul(0x9E37_79B9).wrapping_add(1))
     }
 
-    /// A generator with exactly `state` (zero, the one state xorshift cannot leave, is
-    /// replaced by 1).
+    /// A generator with exactly `state`, the raw seed (zero, the one state xorshift
+    /// cannot leave, is replaced by 1).
     pub const fn from_state(state: u32) -> Self {
         Rng { state: if state == 0 { 1 } else { state } }
     }
@@ -47,6 +57,14 @@ impl Rng {
     #[inline]
     pub fn range(&mut self, lo: f32, hi: f32) -> f32 {
         lo + (hi - lo) * self.uniform()
+    }
+
+    /// Approximately standard normal: the Irwin–Hall sum of four uniforms, centred and
+    /// scaled to unit variance. Its tails end at ±2√3 ≈ ±3.46; it takes four draws.
+    #[inline]
+    pub fn gaussian(&mut self) -> f32 {
+        let sum = self.uniform() + self.uniform() + self.uniform() + self.uniform();
+        (sum - 2.0) * 1.732_050_8
     }
 
     /// Uniform in `0..n` without modulo bias (0 when `n` is 0).
@@ -141,6 +159,33 @@ mod tests {
             let u = b.uniform();
             assert_eq!((2.0 * a.uniform() - 1.0) * 0.5, u - 0.5);
         }
+    }
+
+    #[test]
+    fn from_state_is_xorshift32_from_that_state() {
+        // xorshift32(13, 17, 5) from state 1, computed by hand from the definition.
+        let mut r = Rng::from_state(1);
+        assert_eq!(r.next_u32(), 270_369);
+        assert_eq!(r.next_u32(), 67_634_689);
+        assert_eq!(r.next_u32(), 2_647_435_461);
+        assert_eq!(Rng::from_state(0), Rng::from_state(1));
+    }
+
+    #[test]
+    fn gaussian_has_unit_variance_and_bounded_tails() {
+        let mut r = Rng::from_state(42);
+        let n = 20_000;
+        let (mut sum, mut sum_sq) = (0.0f64, 0.0f64);
+        for _ in 0..n {
+            let g = f64::from(r.gaussian());
+            assert!(g.abs() <= 3.47, "{g}");
+            sum += g;
+            sum_sq += g * g;
+        }
+        let mean = sum / f64::from(n);
+        let var = sum_sq / f64::from(n) - mean * mean;
+        assert!(mean.abs() < 0.03, "mean {mean}");
+        assert!((var - 1.0).abs() < 0.05, "variance {var}");
     }
 
     #[test]

@@ -2,12 +2,15 @@
 //! slices and used by compile-time and runtime-shaped networks alike.
 //!
 //! # Scratch layout
-//! A pass needs [`scratch_len`] floats: the outputs `a` of every layer (in layer order),
-//! then the deltas `∂L/∂z` of every layer (same layout), then the output layer's
+//! A pass needs [`Model::scratch_len`] floats: the outputs `a` of every layer (in layer
+//! order), then the deltas `∂L/∂z` of every layer (same layout), then the output layer's
 //! pre-activations `z` (for the losses computed from `z`).
 
-use crate::math::{all_finite, dot, each_finite, sigmoid_in_place, sum_map, FiniteCheck};
-use crate::{Activation, Error, Loss, Model, ModelMut};
+use crate::error::{Error, Part};
+use crate::loss::{self, Loss};
+use crate::math::{all_finite, dot, each_finite, FiniteCheck};
+use crate::model::{check_layer, check_layer_count, LayerSpec, Model, ModelMut};
+use crate::optim::{descend, Biases};
 
 /// Runs `$body` for `$l` in `0..$depth`, with the first four iterations written out
 /// under `if` guards. For a compile-time network (a tuple of at most four layers) the
@@ -17,59 +20,33 @@ use crate::{Activation, Error, Loss, Model, ModelMut};
 macro_rules! for_each_layer_index {
     ($depth:expr, |$l:ident| $body:block) => {{
         let depth: usize = $depth;
-        if depth > 0 {
-            let $l = 0usize;
-            $body
-        }
-        if depth > 1 {
-            let $l = 1usize;
-            $body
-        }
-        if depth > 2 {
-            let $l = 2usize;
-            $body
-        }
-        if depth > 3 {
-            let $l = 3usize;
-            $body
-        }
+        unrolled!(depth, |$l| $body, 0 1 2 3);
         for $l in 4..depth {
             $body
         }
     }};
 }
 
-/// Same as [`for_each_layer_index`], from the last layer down to layer `$stop`.
-macro_rules! for_each_layer_index_rev {
-    ($depth:expr, $stop:expr, |$l:ident| $body:block) => {{
+/// Same as [`for_each_layer_index`], from the last layer down to layer 1 (the layers
+/// whose delta backpropagates to a layer below).
+macro_rules! for_each_layer_index_down_to_1 {
+    ($depth:expr, |$l:ident| $body:block) => {{
         let depth: usize = $depth;
-        let stop: usize = $stop;
-        for $l in (stop.max(4)..depth).rev() {
+        for $l in (4..depth).rev() {
             $body
         }
-        if depth > 3 && stop <= 3 {
-            let $l = 3usize;
-            $body
-        }
-        if depth > 2 && stop <= 2 {
-            let $l = 2usize;
-            $body
-        }
-        if depth > 1 && stop <= 1 {
-            let $l = 1usize;
-            $body
-        }
-        if depth > 0 && stop == 0 {
-            let $l = 0usize;
-            $body
-        }
+        unrolled!(depth, |$l| $body, 3 2 1);
     }};
 }
 
-/// Scratch floats [`forward`], [`gradient`] and [`sgd_step`] need for `model`.
-pub fn scratch_len<M: Model + ?Sized>(model: &M) -> usize {
-    let widths: usize = (0..model.depth()).map(|l| model.spec(l).outputs).sum();
-    2 * widths + model.outputs()
+/// `$body` with `$l` = each listed index below `$depth`, in the order listed.
+macro_rules! unrolled {
+    ($depth:ident, |$l:ident| $body:block, $($i:literal)*) => {$(
+        if $depth > $i {
+            let $l: usize = $i;
+            $body
+        }
+    )*};
 }
 
 /// Checks that the model's layers chain and its slices have their stated lengths, and
@@ -77,20 +54,20 @@ pub fn scratch_len<M: Model + ?Sized>(model: &M) -> usize {
 #[inline]
 fn check_model<M: Model + ?Sized>(model: &M) -> Result<usize, Error> {
     let depth = model.depth();
-    if depth == 0 {
-        return Err(Error::Shape);
-    }
+    check_layer_count(depth)?;
     let mut width = model.spec(0).inputs;
     let mut total = 0;
-    for l in 0..depth {
-        let s = model.spec(l);
-        if s.inputs == 0
-            || s.outputs == 0
-            || s.inputs != width
-            || model.weights(l).len() != s.inputs * s.outputs
-            || model.biases(l).len() != s.outputs
-        {
-            return Err(Error::Shape);
+    for layer in 0..depth {
+        let s = model.spec(layer);
+        check_layer(layer, s, width)?;
+        let runs = [
+            (Part::Weights, model.weights(layer).len(), s.inputs * s.outputs),
+            (Part::Biases, model.biases(layer).len(), s.outputs),
+        ];
+        for (part, found, expected) in runs {
+            if found != expected {
+                return Err(Error::Shape { layer, part, expected, found });
+            }
         }
         width = s.outputs;
         total += s.outputs;
@@ -109,7 +86,7 @@ fn along_the_row() {
 
 /// `out = W·x + b` for one dense layer (`W` row-major, one row per output).
 #[inline(always)]
-pub fn dense_forward(weights: &[f32], biases: &[f32], input: &[f32], out: &mut [f32]) {
+fn dense_forward(weights: &[f32], biases: &[f32], input: &[f32], out: &mut [f32]) {
     if input.is_empty() {
         return;
     }
@@ -122,7 +99,7 @@ pub fn dense_forward(weights: &[f32], biases: &[f32], input: &[f32], out: &mut [
 /// `out = Wᵀ·delta`, summed over the rows of `W` in order (so a vector path over `out`
 /// reproduces it exactly).
 #[inline(always)]
-pub fn transpose_product(weights: &[f32], delta: &[f32], out: &mut [f32]) {
+fn transpose_product(weights: &[f32], delta: &[f32], out: &mut [f32]) {
     if out.is_empty() {
         return;
     }
@@ -136,7 +113,7 @@ pub fn transpose_product(weights: &[f32], delta: &[f32], out: &mut [f32]) {
 
 /// `G += delta ⊗ x`, `g_b += delta`: one sample's gradient added to a layer's.
 #[inline(always)]
-pub fn accumulate_outer(grad_w: &mut [f32], grad_b: &mut [f32], delta: &[f32], input: &[f32]) {
+fn accumulate_outer(grad_w: &mut [f32], grad_b: &mut [f32], delta: &[f32], input: &[f32]) {
     if input.is_empty() {
         return;
     }
@@ -148,34 +125,17 @@ pub fn accumulate_outer(grad_w: &mut [f32], grad_b: &mut [f32], delta: &[f32], i
     }
 }
 
-/// `W −= lr·(delta ⊗ x)`, `b −= lr·delta`: the plain SGD update of one layer, with the
-/// same rounding as accumulating the gradient and then applying [`crate::Optimizer::Sgd`].
-/// Returns whether every parameter it wrote is finite (the check is folded into the
-/// update loop, so it costs no second pass over the parameters).
+/// `W −= lr·(delta ⊗ x)`, and `b −= lr·delta` unless the biases are frozen: the plain
+/// SGD update of one layer, through the same [`descend`] as [`crate::Optimizer::Sgd`]
+/// after a one-sample gradient (so the same bits). Every value it writes is noted in
+/// `check`, folded into the update loop so it costs no second pass.
 #[inline(always)]
-pub fn sgd_outer(
-    weights: &mut [f32],
-    biases: &mut [f32],
+fn sgd_outer(
+    (weights, biases): (&mut [f32], &mut [f32]),
     delta: &[f32],
     input: &[f32],
-    lr: f32,
-    biases_too: bool,
-) -> bool {
-    let mut check = FiniteCheck::new();
-    sgd_outer_noting(weights, biases, delta, input, lr, biases_too, &mut check);
-    // A failed quick check is confirmed value by value (see `FiniteCheck`).
-    check.passed() || (each_finite(weights) && (!biases_too || each_finite(biases)))
-}
-
-/// [`sgd_outer`], noting every value it writes in `check`.
-#[inline(always)]
-fn sgd_outer_noting(
-    weights: &mut [f32],
-    biases: &mut [f32],
-    delta: &[f32],
-    input: &[f32],
-    lr: f32,
-    biases_too: bool,
+    learning_rate: f32,
+    train: Biases,
     check: &mut FiniteCheck,
 ) {
     if input.is_empty() {
@@ -183,29 +143,19 @@ fn sgd_outer_noting(
     }
     for (row, &d) in weights.chunks_exact_mut(input.len()).zip(delta) {
         for (w, &x) in row.iter_mut().zip(input) {
-            let new = *w - lr * (d * x);
+            let new = descend(*w, learning_rate, d * x);
             check.note(new);
             *w = new;
         }
         along_the_row();
     }
-    if biases_too {
+    if train == Biases::Train {
         // Contiguous, so this loop is vectorised on its own.
         for (b, &d) in biases.iter_mut().zip(delta) {
-            let new = *b - lr * d;
+            let new = descend(*b, learning_rate, d);
             check.note(new);
             *b = new;
         }
-    }
-}
-
-/// Applies a layer's activation in place; the sigmoid goes through
-/// [`sigmoid_in_place`] (the same bits as [`Activation::forward`], vectorised on the host).
-#[inline(always)]
-fn activate(activation: Activation, values: &mut [f32]) {
-    match activation {
-        Activation::Sigmoid => sigmoid_in_place(values),
-        other => other.forward(values),
     }
 }
 
@@ -235,14 +185,14 @@ fn run_forward<M: Model + ?Sized>(model: &M, input: &[f32], scratch: &mut [f32],
         if keep_z && l == last {
             zout.copy_from_slice(out);
         }
-        activate(spec.activation, out);
+        spec.activation.forward(out);
         start += spec.outputs;
     });
     Ok(widths)
 }
 
-/// The network's outputs for `input`, computed in `scratch` (at least [`scratch_len`]
-/// floats) and returned as a view into it.
+/// The network's outputs for `input`, computed in `scratch` (at least
+/// [`Model::scratch_len`] floats) and returned as a view into it.
 ///
 /// ```
 /// use nn_core::{activation::Identity, forward, Dense, Network};
@@ -256,11 +206,10 @@ pub fn forward<'s, M: Model + ?Sized>(model: &M, input: &[f32], scratch: &'s mut
     Ok(&scratch[widths - model.outputs()..widths])
 }
 
-/// The loss of one sample, from a forward pass in `scratch`.
+/// The loss of one sample `(input, target)`, from a forward pass in `scratch`.
 pub fn sample_loss<M: Model + ?Sized>(
     model: &M,
-    input: &[f32],
-    target: &[f32],
+    (input, target): (&[f32], &[f32]),
     loss: Loss,
     scratch: &mut [f32],
 ) -> Result<f32, Error> {
@@ -272,20 +221,12 @@ pub fn sample_loss<M: Model + ?Sized>(
     Ok(loss.value(z, out, target))
 }
 
-/// [`Loss::value`], with [`Loss::HalfSse`] (the classic backprop loss) written out here
-/// so that it is inlined into the training step: the same expression, through the same
-/// [`sum_map`], so the same bits (tested).
+/// [`Loss::value`], with [`Loss::HalfSse`] (the classic backprop loss) inlined into the
+/// training step: the same function [`Loss::value`] calls.
 #[inline(always)]
 fn loss_value(loss: Loss, z: &[f32], o: &[f32], t: &[f32]) -> f32 {
     match loss {
-        Loss::HalfSse => {
-            let n = o.len().min(t.len()).min(z.len());
-            let at = |s: &[f32], i: usize| s.get(i).copied().unwrap_or(0.0);
-            0.5 * sum_map(n, |i| {
-                let d = at(o, i) - at(t, i);
-                d * d
-            })
-        }
+        Loss::HalfSse => loss::half_sse(z, o, t),
         other => other.value(z, o, t),
     }
 }
@@ -326,7 +267,7 @@ fn backprop<M: Model + ?Sized>(
     let last = model.depth() - 1;
     loss.delta(model.output_activation(), &acts[widths - n..], target, &mut deltas[widths - n..]);
     let mut end = widths;
-    for_each_layer_index_rev!(last + 1, 1, |l| {
+    for_each_layer_index_down_to_1!(last + 1, |l| {
         let spec = model.spec(l);
         let start = end - spec.outputs;
         let (below, here) = deltas.split_at_mut(start);
@@ -341,93 +282,126 @@ fn backprop<M: Model + ?Sized>(
     Ok((widths, value))
 }
 
-/// Visits each layer with its input and its delta after [`backprop`].
-fn for_each_layer<M: Model + ?Sized>(
-    model: &M,
-    input: &[f32],
-    scratch: &[f32],
-    widths: usize,
-    mut f: impl FnMut(usize, &[f32], &[f32]),
-) {
-    // `backprop` sized every range below; `get` says so without a panic path.
-    let Some((acts, deltas)) = scratch.split_at_checked(widths) else { return };
-    let mut start = 0usize;
-    for_each_layer_index!(model.depth(), |l| {
-        let spec = model.spec(l);
-        let x = if l == 0 { Some(input) } else { start.checked_sub(spec.inputs).and_then(|a| acts.get(a..start)) };
-        let (Some(x), Some(delta)) = (x, deltas.get(start..start + spec.outputs)) else { return };
-        f(l, x, delta);
-        start += spec.outputs;
-    });
+/// The activations and the deltas (with the output pre-activations) in `scratch` after
+/// [`backprop`]; `split_at_checked` says without a panic path that `backprop` sized it.
+#[inline(always)]
+fn after_backprop(scratch: &[f32], widths: usize) -> Result<(&[f32], &[f32]), Error> {
+    scratch.split_at_checked(widths).ok_or(Error::BufferTooSmall { needed: widths, found: scratch.len() })
+}
+
+/// Layer `l`'s input and delta after [`backprop`], where `start` is where its outputs
+/// begin in `acts` and `deltas` (the outputs of the layers below come first).
+#[inline(always)]
+fn layer_slices<'a>(
+    l: usize,
+    spec: LayerSpec,
+    start: usize,
+    input: &'a [f32],
+    (acts, deltas): (&'a [f32], &'a [f32]),
+) -> Result<(&'a [f32], &'a [f32]), Error> {
+    // `backprop` sized every range; `get` says so without a panic path.
+    let x = if l == 0 { Some(input) } else { start.checked_sub(spec.inputs).and_then(|a| acts.get(a..start)) };
+    let end = start + spec.outputs;
+    x.zip(deltas.get(start..end)).ok_or(Error::BufferTooSmall { needed: end, found: deltas.len() })
 }
 
 /// One sample's forward and backward pass: adds `∂L/∂θ` to `grads` (the flat parameter
 /// order, [`Model::param_count`] long) and returns the sample's loss.
 ///
 /// On error nothing has been added to `grads`.
+///
+/// ```
+/// use nn_core::{activation::Identity, gradient, Dense, Loss, Network};
+/// type Line = (Dense<1, 1, Identity>,);
+/// let net: Line = (Dense::new([[1.0]], [1.0]),);
+/// let (mut scratch, mut grads) = ([0.0; Line::SCRATCH], [0.0; Line::PARAMS]);
+/// // ŷ = 3 for (x, y) = (2, 1): L = (ŷ − y)² = 4, ∂L/∂w = 2(ŷ − y)x = 8, ∂L/∂b = 4.
+/// let loss = gradient(&net, (&[2.0], &[1.0]), Loss::Sse, &mut scratch, &mut grads).unwrap();
+/// assert_eq!((loss, grads), (4.0, [8.0, 4.0]));
+/// ```
 pub fn gradient<M: Model + ?Sized>(
     model: &M,
-    input: &[f32],
-    target: &[f32],
+    (input, target): (&[f32], &[f32]),
     loss: Loss,
     scratch: &mut [f32],
     grads: &mut [f32],
 ) -> Result<f32, Error> {
-    let count = model.param_count();
-    if grads.len() != count {
-        return Err(Error::BufferTooSmall { needed: count, found: grads.len() });
+    let expected = model.param_count();
+    if grads.len() != expected {
+        return Err(Error::ParamCount { expected, found: grads.len() });
     }
     let (widths, value) = backprop(model, input, target, loss, scratch)?;
     let mut rest = &mut *grads;
-    for_each_layer(model, input, scratch, widths, |l, x, delta| {
+    let scratch = after_backprop(scratch, widths)?;
+    let mut start = 0usize;
+    for_each_layer_index!(model.depth(), |l| {
         let spec = model.spec(l);
+        let (x, delta) = layer_slices(l, spec, start, input, scratch)?;
         let (gw, tail) = core::mem::take(&mut rest).split_at_mut(spec.inputs * spec.outputs);
         let (gb, tail) = tail.split_at_mut(spec.outputs);
         accumulate_outer(gw, gb, delta, x);
         rest = tail;
+        start += spec.outputs;
     });
     Ok(value)
 }
 
+/// How [`sgd_step`] steps: the loss, the learning rate and whether the biases train.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct SgdConfig {
+    /// The per-sample loss.
+    pub loss: Loss,
+    /// The learning rate `η`.
+    pub learning_rate: f32,
+    /// Whether the biases are updated.
+    pub biases: Biases,
+}
+
+impl SgdConfig {
+    /// Steps of `learning_rate` on `loss`, biases included.
+    pub const fn new(loss: Loss, learning_rate: f32) -> Self {
+        SgdConfig { loss, learning_rate, biases: Biases::Train }
+    }
+
+    /// The same steps with the biases left as they are.
+    pub const fn frozen_biases(self) -> Self {
+        SgdConfig { biases: Biases::Frozen, ..self }
+    }
+}
+
 /// One per-sample step of plain SGD, fused (no gradient buffer): forward, backward, then
-/// `θ −= lr·∂L/∂θ`. Returns the sample's loss before the update. Biases are left as they
-/// are when `update_biases` is false.
+/// `θ −= η·∂L/∂θ`. Returns the sample's loss before the update.
 ///
 /// Nothing is changed when the loss or a delta is not finite ([`Error::NonFinite`]). An
 /// update that overflows a parameter is reported as [`Error::NonFinite`] after the fact;
 /// [`crate::Trainer`] restores the parameters in that case.
 ///
 /// ```
-/// use nn_core::{activation::Identity, sgd_step, Dense, Loss, Network};
+/// use nn_core::{activation::Identity, sgd_step, Dense, Loss, Network, SgdConfig};
 /// type Line = (Dense<1, 1, Identity>,);
 /// let mut net: Line = (Dense::new([[1.0]], [1.0]),);
 /// let mut scratch = [0.0; Line::SCRATCH];
 /// // Document 001's first step: ŷ = 3 for (x, y) = (2, 1), loss 4, then w = 0.2, b = 0.6.
-/// let loss = sgd_step(&mut net, &[2.0], &[1.0], Loss::Sse, 0.1, true, &mut scratch).unwrap();
+/// let loss = sgd_step(&mut net, (&[2.0], &[1.0]), SgdConfig::new(Loss::Sse, 0.1), &mut scratch).unwrap();
 /// assert_eq!(loss, 4.0);
 /// assert_eq!((net.0.weights[0][0], net.0.biases[0]), (1.0 - 0.1 * 8.0, 1.0 - 0.1 * 4.0));
 /// ```
 pub fn sgd_step<M: ModelMut + ?Sized>(
     model: &mut M,
-    input: &[f32],
-    target: &[f32],
-    loss: Loss,
-    lr: f32,
-    update_biases: bool,
+    (input, target): (&[f32], &[f32]),
+    config: SgdConfig,
     scratch: &mut [f32],
 ) -> Result<f32, Error> {
-    let (widths, value) = backprop(model, input, target, loss, scratch)?;
-    // `backprop` sized every range below; `get` says so without a panic path.
-    let (acts, deltas) = scratch.split_at_checked(widths).ok_or(Error::Shape)?;
+    let (widths, value) = backprop(model, input, target, config.loss, scratch)?;
+    let scratch = after_backprop(scratch, widths)?;
     let mut start = 0usize;
     // One check over every layer's new parameters, tested once.
     let mut check = FiniteCheck::new();
     for_each_layer_index!(model.depth(), |l| {
         let spec = model.spec(l);
-        let x = if l == 0 { Some(input) } else { start.checked_sub(spec.inputs).and_then(|a| acts.get(a..start)) };
-        let (Some(x), Some(delta)) = (x, deltas.get(start..start + spec.outputs)) else { return Err(Error::Shape) };
-        let (w, b) = model.layer_mut(l);
-        sgd_outer_noting(w, b, delta, x, lr, update_biases, &mut check);
+        let (x, delta) = layer_slices(l, spec, start, input, scratch)?;
+        sgd_outer(model.layer_mut(l), delta, x, config.learning_rate, config.biases, &mut check);
         start += spec.outputs;
     });
     // A failed quick check is confirmed value by value (see `FiniteCheck`).
@@ -441,11 +415,18 @@ pub fn sgd_step<M: ModelMut + ?Sized>(
 mod tests {
     extern crate std;
     use super::*;
-    use crate::activation::{Identity, Sigmoid, Tanh};
+    use crate::activation::{Activation, Sigmoid, Tanh};
     use crate::init::{Init, Rng};
     use crate::math::tests::{random_values, same};
-    use crate::{Dense, LayerSpec, Mlp, Network};
+    use crate::model::{Dense, Mlp, Network};
     use std::vec::Vec;
+
+    /// [`sgd_outer`] on one layer; returns whether every value it wrote is finite.
+    fn sgd_outer_finite(w: &mut [f32], b: &mut [f32], d: &[f32], x: &[f32], lr: f32, biases: Biases) -> bool {
+        let mut check = FiniteCheck::new();
+        sgd_outer((&mut *w, &mut *b), d, x, lr, biases, &mut check);
+        check.passed() || (each_finite(w) && (biases == Biases::Frozen || each_finite(b)))
+    }
 
     fn all_same(a: &[f32], b: &[f32]) -> bool {
         a.len() == b.len() && a.iter().zip(b).all(|(&x, &y)| same(x, y))
@@ -455,56 +436,45 @@ mod tests {
     const SHAPES: [(usize, usize); 12] =
         [(1, 1), (2, 4), (3, 5), (4, 1), (7, 3), (8, 16), (9, 2), (15, 7), (16, 32), (17, 9), (33, 8), (70, 3)];
 
-    #[test]
-    fn dense_forward_is_a_dot_per_row() {
-        let mut rng = Rng::new(5);
+    /// Runs `f(rng, inputs, outputs, specials)` four times over [`SHAPES`], every third
+    /// time with special values (infinities, NaN, subnormals) among the random ones.
+    fn each_shape(seed: u32, mut f: impl FnMut(&mut Rng, usize, usize, bool)) {
+        let mut rng = Rng::new(seed);
         for (trial, &(n_in, n_out)) in SHAPES.iter().cycle().take(48).enumerate() {
-            let specials = trial % 3 == 2;
-            let w = random_values(&mut rng, n_in * n_out, specials);
-            let b = random_values(&mut rng, n_out, specials);
-            let x = random_values(&mut rng, n_in, specials);
-            let mut out = std::vec![0.0; n_out];
-            dense_forward(&w, &b, &x, &mut out);
-            let expect: Vec<f32> = (0..n_out).map(|j| dot(&w[j * n_in..(j + 1) * n_in], &x) + b[j]).collect();
-            assert!(all_same(&out, &expect), "{n_in}x{n_out}");
+            f(&mut rng, n_in, n_out, trial % 3 == 2);
         }
     }
 
     #[test]
-    fn transpose_product_sums_rows_in_order() {
-        let mut rng = Rng::new(6);
-        for (trial, &(n_in, n_out)) in SHAPES.iter().cycle().take(48).enumerate() {
-            let specials = trial % 3 == 2;
-            let w = random_values(&mut rng, n_in * n_out, specials);
-            let d = random_values(&mut rng, n_out, specials);
-            let mut out = random_values(&mut rng, n_in, false);
-            transpose_product(&w, &d, &mut out);
-            let expect: Vec<f32> = (0..n_in)
-                .map(|i| {
-                    let mut s = -0.0f32;
-                    for j in 0..n_out {
-                        s += w[j * n_in + i] * d[j];
-                    }
-                    s
-                })
-                .collect();
-            assert!(all_same(&out, &expect), "{n_in}x{n_out}");
-        }
+    fn forward_rows_are_dots_and_the_transpose_sums_rows_in_order() {
+        each_shape(5, |rng, n_in, n_out, specials| {
+            let w = random_values(rng, n_in * n_out, specials);
+            let (b, d) = (random_values(rng, n_out, specials), random_values(rng, n_out, specials));
+            let x = random_values(rng, n_in, specials);
+            let mut out = std::vec![0.0; n_out];
+            dense_forward(&w, &b, &x, &mut out);
+            let expect: Vec<f32> = (0..n_out).map(|j| dot(&w[j * n_in..(j + 1) * n_in], &x) + b[j]).collect();
+            assert!(all_same(&out, &expect), "W·x + b, {n_in}x{n_out}");
+            let mut back = random_values(rng, n_in, false);
+            transpose_product(&w, &d, &mut back);
+            let column = |i: usize| (0..n_out).fold(-0.0f32, |s, j| s + w[j * n_in + i] * d[j]);
+            let expect: Vec<f32> = (0..n_in).map(column).collect();
+            assert!(all_same(&back, &expect), "Wᵀ·d, {n_in}x{n_out}");
+        });
     }
 
     #[test]
     fn updates_are_elementwise_and_report_non_finite_results() {
-        let mut rng = Rng::new(7);
-        for (trial, &(n_in, n_out)) in SHAPES.iter().cycle().take(48).enumerate() {
-            let specials = trial % 3 == 2;
-            let w0 = random_values(&mut rng, n_in * n_out, specials);
-            let b0 = random_values(&mut rng, n_out, specials);
-            let d = random_values(&mut rng, n_out, specials);
-            let x = random_values(&mut rng, n_in, specials);
+        each_shape(7, |rng, n_in, n_out, specials| {
+            let w0 = random_values(rng, n_in * n_out, specials);
+            let b0 = random_values(rng, n_out, specials);
+            let d = random_values(rng, n_out, specials);
+            let x = random_values(rng, n_in, specials);
             let lr = 0.37;
-            for biases_too in [true, false] {
+            for biases in [Biases::Train, Biases::Frozen] {
+                let biases_too = biases == Biases::Train;
                 let (mut w, mut b) = (w0.clone(), b0.clone());
-                let finite = sgd_outer(&mut w, &mut b, &d, &x, lr, biases_too);
+                let finite = sgd_outer_finite(&mut w, &mut b, &d, &x, lr, biases);
                 let ew: Vec<f32> = (0..n_in * n_out).map(|k| w0[k] - lr * (d[k / n_in] * x[k % n_in])).collect();
                 let eb: Vec<f32> = (0..n_out).map(|j| if biases_too { b0[j] - lr * d[j] } else { b0[j] }).collect();
                 assert!(all_same(&w, &ew) && all_same(&b, &eb), "{n_in}x{n_out}");
@@ -517,13 +487,13 @@ mod tests {
             let ew: Vec<f32> = (0..n_in * n_out).map(|k| w0[k] + d[k / n_in] * x[k % n_in]).collect();
             let eb: Vec<f32> = (0..n_out).map(|j| b0[j] + d[j]).collect();
             assert!(all_same(&gw, &ew) && all_same(&gb, &eb));
-        }
+        });
         // An overflow in a single weight is caught wherever it is.
         for at in 0..40 {
             let mut w = std::vec![1.0f32; 40];
             w[at] = f32::MAX;
             let mut b = [0.0f32];
-            assert!(!sgd_outer(&mut w, &mut b, &[-1.0], &[f32::MAX; 40], 1.0, true));
+            assert!(!sgd_outer_finite(&mut w, &mut b, &[-1.0], &[f32::MAX; 40], 1.0, Biases::Train));
         }
     }
 
@@ -558,21 +528,9 @@ mod tests {
         }
         for (l, s) in specs.iter().enumerate() {
             let (w, rest) = params[offsets[l]..].split_at_mut(s.inputs * s.outputs);
-            sgd_outer(w, &mut rest[..s.outputs], &deltas[l], &acts[l], lr, true);
+            sgd_outer_finite(w, &mut rest[..s.outputs], &deltas[l], &acts[l], lr, Biases::Train);
         }
         value
-    }
-
-    #[test]
-    fn the_inlined_half_sse_is_loss_value() {
-        let mut rng = Rng::new(12);
-        for n in 0..20 {
-            let o = random_values(&mut rng, n, n % 3 == 2);
-            let t = random_values(&mut rng, n, false);
-            for loss in Loss::ALL {
-                assert!(same(loss_value(loss, &o, &o, &t), loss.value(&o, &o, &t)), "{loss:?} n {n}");
-            }
-        }
     }
 
     #[test]
@@ -590,8 +548,9 @@ mod tests {
         for _ in 0..50 {
             let x = random_values(&mut rng, 5, false);
             let t: Vec<f32> = (0..3).map(|_| rng.uniform()).collect();
-            let a = sgd_step(&mut net, &x, &t, Loss::HalfSse, 0.3, true, &mut scratch).unwrap();
-            let b = sgd_step(&mut mlp, &x, &t, Loss::HalfSse, 0.3, true, &mut scratch2).unwrap();
+            let step = SgdConfig::new(Loss::HalfSse, 0.3);
+            let a = sgd_step(&mut net, (&x, &t), step, &mut scratch).unwrap();
+            let b = sgd_step(&mut mlp, (&x, &t), step, &mut scratch2).unwrap();
             let c = reference_step(&specs, &mut flat, &x, &t, 0.3);
             assert!(same(a, b) && same(a, c));
             let mut now = std::vec![0.0; Net::PARAMS];
@@ -618,11 +577,10 @@ mod tests {
         for _ in 0..20 {
             let x = random_values(&mut rng, 3, false);
             let t = [rng.uniform(), rng.uniform()];
-            let a = sgd_step(&mut mlp, &x, &t, Loss::HalfSse, 0.2, true, &mut scratch).unwrap();
+            let a = sgd_step(&mut mlp, (&x, &t), SgdConfig::new(Loss::HalfSse, 0.2), &mut scratch).unwrap();
             let c = reference_step(&specs, &mut flat, &x, &t, 0.2);
             assert!(same(a, c));
             assert!(all_same(mlp.params(), &flat));
         }
-        let _ = Identity;
     }
 }

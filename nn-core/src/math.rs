@@ -1,4 +1,5 @@
-//! Scalar math and the fixed-order reductions every kernel uses.
+//! Scalar math and the fixed-order reductions every kernel uses (internal: the bottom
+//! layer, using no other module).
 //!
 //! All transcendental functions go through `libm`, called explicitly, so the host and
 //! the Cortex-M compute the same bits. The `fast-math` feature routes `exp` and `tanh`
@@ -16,11 +17,11 @@
 //! left-to-right sums.
 
 /// Number of interleaved partial sums in [`dot`] and [`sum_squares`].
-pub const LANES: usize = 8;
+pub(crate) const LANES: usize = 8;
 
 /// `e^x`.
 #[inline]
-pub fn exp(x: f32) -> f32 {
+pub(crate) fn exp(x: f32) -> f32 {
     #[cfg(feature = "fast-math")]
     {
         // micromath builds 2^k by setting the exponent field: outside this range k
@@ -40,7 +41,7 @@ pub fn exp(x: f32) -> f32 {
 
 /// `tanh(x)`.
 #[inline]
-pub fn tanh(x: f32) -> f32 {
+pub(crate) fn tanh(x: f32) -> f32 {
     #[cfg(feature = "fast-math")]
     {
         // micromath has no tanh: tanh(x) = 1 - 2 / (e^{2x} + 1), saturated for large |x|.
@@ -60,42 +61,54 @@ pub fn tanh(x: f32) -> f32 {
 
 /// Natural logarithm.
 #[inline]
-pub fn ln(x: f32) -> f32 {
+pub(crate) fn ln(x: f32) -> f32 {
     libm::logf(x)
 }
 
 /// `ln(1 + x)`, accurate for small `x`.
 #[inline]
-pub fn ln_1p(x: f32) -> f32 {
+pub(crate) fn ln_1p(x: f32) -> f32 {
     libm::log1pf(x)
 }
 
 /// Square root.
 #[inline]
-pub fn sqrt(x: f32) -> f32 {
+pub(crate) fn sqrt(x: f32) -> f32 {
     libm::sqrtf(x)
 }
 
 /// `x^y`.
 #[inline]
-pub fn pow(x: f32, y: f32) -> f32 {
+pub(crate) fn pow(x: f32, y: f32) -> f32 {
     libm::powf(x, y)
 }
 
-/// The logistic function `1 / (1 + exp(−z))` applied in place, bit for bit the same as
-/// [`crate::activation::sigmoid`] on every input.
+/// The logistic function `1 / (1 + e^{−z})`: [`logistic`] over [`exp`].
+#[inline]
+pub(crate) fn sigmoid(z: f32) -> f32 {
+    logistic(exp, z)
+}
+
+/// `1 / (1 + exp(−z))`: the one sigmoid formula, over the scalar [`exp`] or over the
+/// branch-free [`expf_exact`] of the vector path.
+#[inline(always)]
+fn logistic(exp: impl Fn(f32) -> f32, z: f32) -> f32 {
+    1.0 / (1.0 + exp(-z))
+}
+
+/// [`sigmoid`] applied in place, bit for bit the same on every input.
 ///
-/// On x86-64 and AArch64 (default math only) it runs [`sigmoid_exact`] four values at a
-/// time, which the compiler turns into SIMD code with no data-dependent branch (a layer
+/// On x86-64 and AArch64 (default math only) it runs [`logistic`] over [`expf_exact`]
+/// four values at a time, which the compiler turns into SIMD code with no data-dependent branch (a layer
 /// of fewer than four calls libm per value: lower latency there); the Cortex-M cores call
 /// libm's `expf` once a value (fewer instructions there).
 #[inline]
-pub fn sigmoid_in_place(values: &mut [f32]) {
+pub(crate) fn sigmoid_in_place(values: &mut [f32]) {
     #[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(feature = "fast-math")))]
     if values.len() < 4 {
         // Too few for a vector: libm's own code, whose branches are predicted.
         for v in values.iter_mut() {
-            *v = crate::activation::sigmoid(*v);
+            *v = sigmoid(*v);
         }
     } else {
         let mut chunks = values.chunks_exact_mut(4);
@@ -117,7 +130,7 @@ pub fn sigmoid_in_place(values: &mut [f32]) {
     #[cfg(not(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(feature = "fast-math"))))]
     {
         for v in values.iter_mut() {
-            *v = crate::activation::sigmoid(*v);
+            *v = sigmoid(*v);
         }
     }
 }
@@ -128,14 +141,7 @@ pub fn sigmoid_in_place(values: &mut [f32]) {
 #[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(feature = "fast-math")))]
 #[inline(always)]
 fn sigmoid4(v: [f32; 4]) -> [f32; 4] {
-    v.map(sigmoid_exact)
-}
-
-/// `1 / (1 + expf_exact(−z))`: the sigmoid of [`crate::activation::sigmoid`] without
-/// branches.
-#[inline(always)]
-pub fn sigmoid_exact(z: f32) -> f32 {
-    1.0 / (1.0 + expf_exact(-z))
+    v.map(|z| logistic(expf_exact, z))
 }
 
 /// libm's `expf` (the FreeBSD single-precision algorithm), step for step the same
@@ -147,8 +153,9 @@ pub fn sigmoid_exact(z: f32) -> f32 {
 /// final scaling by `2^k`, done as `y·2^⌊k/2⌋·2^(k−⌊k/2⌋)`: the first product is exact
 /// (`y` is in `[0.7, 1.5]` and `|k| ≤ 150`), so the second rounds once, as libm's
 /// `scalbnf` does. The tests compare it with `libm::expf` bit for bit.
+#[cfg(any(test, all(any(target_arch = "x86_64", target_arch = "aarch64"), not(feature = "fast-math"))))]
 #[inline(always)]
-pub fn expf_exact(x: f32) -> f32 {
+fn expf_exact(x: f32) -> f32 {
     // libm's constants, by their bits.
     const LN2_HI: f32 = f32::from_bits(0x3f31_7200);
     const LN2_LO: f32 = f32::from_bits(0x35bf_be8e);
@@ -208,6 +215,13 @@ pub fn expf_exact(x: f32) -> f32 {
     }
 }
 
+/// The largest value (−∞ for none; NaNs are passed over), the shift that keeps softmax
+/// and log-sum-exp finite.
+#[inline]
+pub(crate) fn largest(values: &[f32]) -> f32 {
+    values.iter().copied().fold(f32::NEG_INFINITY, f32::max)
+}
+
 /// Combines the lanes in the fixed tree described in the module docs.
 #[inline(always)]
 fn reduce(l: [f32; LANES]) -> f32 {
@@ -220,7 +234,7 @@ fn reduce(l: [f32; LANES]) -> f32 {
 
 /// `Σ a[i]·b[i]` over the common length, in the fixed order of the module docs.
 #[inline(always)]
-pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
     let mut lanes = [-0.0f32; LANES];
@@ -239,18 +253,12 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 
 /// `Σ f(i)` for `i` in `0..n`, in the same lane order as [`dot`].
 #[inline]
-pub fn sum_map(n: usize, mut f: impl FnMut(usize) -> f32) -> f32 {
+pub(crate) fn sum_map(n: usize, mut f: impl FnMut(usize) -> f32) -> f32 {
     let mut lanes = [-0.0f32; LANES];
     for i in 0..n {
         lanes[i % LANES] += f(i);
     }
     reduce(lanes)
-}
-
-/// `Σ a[i]²`, in the same order as [`dot`]`(a, a)`.
-#[inline]
-pub fn sum_squares(a: &[f32]) -> f32 {
-    dot(a, a)
 }
 
 /// True when every value is finite (neither NaN nor infinite).
@@ -259,7 +267,7 @@ pub fn sum_squares(a: &[f32]) -> f32 {
 /// value on the Cortex-M4F and vectorised on x86-64 (the check runs on every training
 /// step), and confirms value by value only when that quick check did not pass.
 #[inline]
-pub fn all_finite(values: &[f32]) -> bool {
+pub(crate) fn all_finite(values: &[f32]) -> bool {
     let mut check = FiniteCheck::new();
     for &v in values {
         check.note(v);
@@ -271,7 +279,7 @@ pub fn all_finite(values: &[f32]) -> bool {
 /// out of line, since it runs only when the quick check failed.
 #[cold]
 #[inline(never)]
-pub fn each_finite(values: &[f32]) -> bool {
+pub(crate) fn each_finite(values: &[f32]) -> bool {
     values.iter().all(|v| v.is_finite())
 }
 
@@ -290,7 +298,7 @@ pub fn each_finite(values: &[f32]) -> bool {
 /// not, or (on the FPU targets only) that finite values summed past `f32::MAX`, so a
 /// caller confirms a failure value by value (see [`all_finite`]).
 #[derive(Debug, Clone, Copy)]
-pub struct FiniteCheck {
+pub(crate) struct FiniteCheck {
     #[cfg(not(all(target_arch = "arm", target_abi = "eabihf")))]
     bad: u32,
     #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
@@ -301,7 +309,11 @@ pub struct FiniteCheck {
 /// is at least `0xff00_0000`, and adding `0x0100_0000` carries out exactly then (three
 /// instructions on the Cortex-M0: `lsls`, `adds`, `adcs`).
 #[inline(always)]
-pub const fn non_finite_bit(bits: u32) -> u32 {
+#[cfg_attr(
+    any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64", all(target_arch = "arm", target_abi = "eabihf")),
+    allow(dead_code) // the soft-float targets' check; tested on every host
+)]
+const fn non_finite_bit(bits: u32) -> u32 {
     let (_, carry) = (bits << 1).overflowing_add(0x0100_0000);
     carry as u32
 }
@@ -315,7 +327,7 @@ impl Default for FiniteCheck {
 impl FiniteCheck {
     /// A check that has seen nothing.
     #[inline(always)]
-    pub const fn new() -> Self {
+    pub(crate) const fn new() -> Self {
         #[cfg(not(all(target_arch = "arm", target_abi = "eabihf")))]
         {
             FiniteCheck { bad: 0 }
@@ -475,14 +487,14 @@ pub(crate) mod tests {
                 let mut fast = chunk.to_vec();
                 sigmoid_in_place(&mut fast);
                 for (&z, &s) in chunk.iter().zip(&fast) {
-                    assert!(same(s, crate::activation::sigmoid(z)), "sigmoid({z:e}) [{:#x}]", z.to_bits());
+                    assert!(same(s, sigmoid(z)), "sigmoid({z:e}) [{:#x}]", z.to_bits());
                 }
             }
         }
         let mut all = values.clone();
         sigmoid_in_place(&mut all);
         for (&z, &s) in values.iter().zip(&all) {
-            assert!(same(s, crate::activation::sigmoid(z)), "sigmoid({z:e}) [{:#x}]", z.to_bits());
+            assert!(same(s, sigmoid(z)), "sigmoid({z:e}) [{:#x}]", z.to_bits());
         }
     }
 
@@ -503,7 +515,7 @@ pub(crate) mod tests {
             let mut s = batch;
             sigmoid_in_place(&mut s);
             for (&z, &s) in batch.iter().zip(&s) {
-                assert!(same(s, crate::activation::sigmoid(z)), "sigmoid [{:#x}]", z.to_bits());
+                assert!(same(s, sigmoid(z)), "sigmoid [{:#x}]", z.to_bits());
             }
         }
     }
@@ -575,7 +587,7 @@ mod fast_math_accuracy {
             exp_rel = exp_rel.max(((exp(x) - reference) / reference).abs());
             let x = -10.0 + 20.0 * t;
             tanh_abs = tanh_abs.max((tanh(x) - libm::tanhf(x)).abs());
-            let fast = crate::activation::sigmoid(x);
+            let fast = sigmoid(x);
             sig_abs = sig_abs.max((fast - 1.0 / (1.0 + libm::expf(-x))).abs());
         }
         (exp_rel, tanh_abs, sig_abs)

@@ -8,8 +8,8 @@
 //! Hessians and the codec all use this order. The run is split into *segments*:
 //! segment `2l` is layer `l`'s weights, segment `2l + 1` its biases.
 
-use crate::activation::ActivationFn;
-use crate::{Activation, Error};
+use crate::activation::{Activation, ActivationFn};
+use crate::error::{Error, Part};
 
 /// Most layers a network may have (runtime networks and the codec).
 pub const MAX_LAYERS: usize = 16;
@@ -89,21 +89,29 @@ pub trait Model {
     }
     /// Copies the flat parameter run into `out` (which must be [`param_count`](Self::param_count) long).
     fn copy_params_to(&self, out: &mut [f32]) -> Result<(), Error> {
-        if out.len() != self.param_count() {
-            return Err(Error::Shape);
-        }
-        let mut rest = out;
+        check_param_count(self, out.len())?;
+        let mut values = out.iter_mut();
         for s in 0..2 * self.depth() {
-            let seg = self.segment(s);
-            let (head, tail) = rest.split_at_mut(seg.len());
-            head.copy_from_slice(seg);
-            rest = tail;
+            // The segment first: `zip` stops on it without taking a value too many.
+            self.segment(s).iter().zip(values.by_ref()).for_each(|(&p, v)| *v = p);
         }
         Ok(())
     }
-    /// Scratch floats a forward and backward pass need (see [`crate::scratch_len`]).
+    /// Scratch floats [`crate::forward`], [`crate::gradient`] and [`crate::sgd_step`]
+    /// need: the outputs of every layer, their deltas, and the output pre-activations.
     fn scratch_len(&self) -> usize {
-        crate::kernel::scratch_len(self)
+        let widths: usize = (0..self.depth()).map(|l| self.spec(l).outputs).sum();
+        2 * widths + self.outputs()
+    }
+}
+
+/// [`Error::ParamCount`] unless `len` is `model`'s parameter count.
+fn check_param_count<M: Model + ?Sized>(model: &M, len: usize) -> Result<(), Error> {
+    let expected = model.param_count();
+    if len == expected {
+        Ok(())
+    } else {
+        Err(Error::ParamCount { expected, found: len })
     }
 }
 
@@ -112,21 +120,13 @@ pub trait ModelMut: Model {
     /// Layer `layer`'s weights and biases, both mutable (empty past the end).
     fn layer_mut(&mut self, layer: usize) -> (&mut [f32], &mut [f32]);
 
-    /// Layer `layer`'s weights, mutable.
-    fn weights_mut(&mut self, layer: usize) -> &mut [f32] {
-        self.layer_mut(layer).0
-    }
-    /// Layer `layer`'s biases, mutable.
-    fn biases_mut(&mut self, layer: usize) -> &mut [f32] {
-        self.layer_mut(layer).1
-    }
-
     /// Segment `s` of the flat parameter run, mutable.
     fn segment_mut(&mut self, s: usize) -> &mut [f32] {
+        let (weights, biases) = self.layer_mut(s / 2);
         if s % 2 == 0 {
-            self.weights_mut(s / 2)
+            weights
         } else {
-            self.biases_mut(s / 2)
+            biases
         }
     }
     /// Parameter `k` of the flat run, mutable.
@@ -143,22 +143,18 @@ pub trait ModelMut: Model {
     }
     /// Loads the flat parameter run from `src` (which must be [`Model::param_count`] long).
     fn load_params(&mut self, src: &[f32]) -> Result<(), Error> {
-        if src.len() != self.param_count() {
-            return Err(Error::Shape);
-        }
-        let mut rest = src;
+        check_param_count(self, src.len())?;
+        let mut values = src.iter();
         for s in 0..2 * self.depth() {
-            let seg = self.segment_mut(s);
-            let (head, tail) = rest.split_at(seg.len());
-            seg.copy_from_slice(head);
-            rest = tail;
+            self.segment_mut(s).iter_mut().zip(values.by_ref()).for_each(|(p, &v)| *p = v);
         }
         Ok(())
     }
 }
 
 /// Two models have the same layers (shapes and activations).
-pub fn same_shape(a: &(impl Model + ?Sized), b: &(impl Model + ?Sized)) -> bool {
+#[cfg(test)]
+fn same_shape(a: &(impl Model + ?Sized), b: &(impl Model + ?Sized)) -> bool {
     a.depth() == b.depth() && (0..a.depth()).all(|l| a.spec(l) == b.spec(l))
 }
 
@@ -230,7 +226,7 @@ pub trait Network: ModelMut + Clone + Default {
     const LAYERS: usize;
     /// Total number of parameters.
     const PARAMS: usize;
-    /// Scratch floats a forward and backward pass need ([`crate::scratch_len`]).
+    /// Scratch floats a forward and backward pass need ([`Model::scratch_len`]).
     const SCRATCH: usize;
 }
 
@@ -312,35 +308,58 @@ pub struct Mlp<S, P> {
 }
 
 /// Checks that `specs` chain and returns their parameter count.
+///
+/// ```
+/// use nn_core::{error::Part, Activation::Relu, Error, LayerSpec};
+/// use nn_core::model::check_specs;
+/// assert_eq!(check_specs(&[LayerSpec::new(2, 3, Relu), LayerSpec::new(3, 1, Relu)]), Ok(13));
+/// assert_eq!(
+///     check_specs(&[LayerSpec::new(2, 3, Relu), LayerSpec::new(2, 1, Relu)]),
+///     Err(Error::Shape { layer: 1, part: Part::Inputs, expected: 3, found: 2 })
+/// );
+/// ```
 pub fn check_specs(specs: &[LayerSpec]) -> Result<usize, Error> {
-    if specs.is_empty() {
-        return Err(Error::Shape);
-    }
-    if specs.len() > MAX_LAYERS {
-        return Err(Error::TooManyLayers);
-    }
+    check_layer_count(specs.len())?;
     let mut total = 0usize;
-    let mut previous: Option<&LayerSpec> = None;
-    for spec in specs {
-        if spec.inputs == 0 || spec.outputs == 0 {
-            return Err(Error::Shape);
-        }
-        if previous.is_some_and(|p| p.outputs != spec.inputs) {
-            return Err(Error::Shape);
-        }
-        previous = Some(spec);
-        let n = spec.inputs.checked_mul(spec.outputs).and_then(|w| w.checked_add(spec.outputs));
-        total = n.and_then(|n| total.checked_add(n)).ok_or(Error::Shape)?;
+    let mut width = specs.first().map_or(0, |s| s.inputs);
+    for (layer, spec) in specs.iter().enumerate() {
+        check_layer(layer, *spec, width)?;
+        width = spec.outputs;
+        total = total.checked_add(spec.params()).ok_or(Error::LayerSize { layer })?;
     }
     Ok(total)
+}
+
+/// [`Error::LayerCount`] unless `depth` is in `1..=MAX_LAYERS`.
+pub(crate) fn check_layer_count(depth: usize) -> Result<(), Error> {
+    if (1..=MAX_LAYERS).contains(&depth) {
+        Ok(())
+    } else {
+        Err(Error::LayerCount { max: MAX_LAYERS, found: depth })
+    }
+}
+
+/// Checks that layer `layer` has units, takes `width` inputs (the outputs of the layer
+/// below) and has a parameter count that fits in a `usize`.
+#[inline]
+pub(crate) fn check_layer(layer: usize, spec: LayerSpec, width: usize) -> Result<(), Error> {
+    let params = spec.inputs.checked_mul(spec.outputs).and_then(|w| w.checked_add(spec.outputs));
+    if spec.inputs == 0 || spec.outputs == 0 || params.is_none() {
+        return Err(Error::LayerSize { layer });
+    }
+    if spec.inputs != width {
+        return Err(Error::Shape { layer, part: Part::Inputs, expected: width, found: spec.inputs });
+    }
+    Ok(())
 }
 
 impl<S: AsRef<[LayerSpec]>, P: AsRef<[f32]>> Mlp<S, P> {
     /// A network over `params`, checked against `specs`.
     pub fn new(specs: S, params: P) -> Result<Self, Error> {
-        let total = check_specs(specs.as_ref())?;
-        if params.as_ref().len() != total {
-            return Err(Error::Shape);
+        let expected = check_specs(specs.as_ref())?;
+        let found = params.as_ref().len();
+        if found != expected {
+            return Err(Error::ParamCount { expected, found });
         }
         Ok(Mlp { specs, params })
     }
@@ -421,13 +440,6 @@ impl<S: AsRef<[LayerSpec]>, P: AsRef<[f32]> + AsMut<[f32]>> ModelMut for Mlp<S, 
     }
 }
 
-impl<const IN: usize, const OUT: usize, A: ActivationFn> Dense<IN, OUT, A> {
-    /// This layer's shape (the same as [`Self::SPEC`]).
-    pub const fn spec(&self) -> LayerSpec {
-        Self::SPEC
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -472,10 +484,15 @@ mod tests {
     fn runtime_shapes_are_checked() {
         let s = |i, o| LayerSpec::new(i, o, Activation::Relu);
         assert_eq!(check_specs(&[s(2, 3), s(3, 1)]), Ok(13));
-        assert_eq!(check_specs(&[s(2, 3), s(2, 1)]), Err(Error::Shape));
-        assert_eq!(check_specs(&[]), Err(Error::Shape));
-        assert_eq!(check_specs(&[s(0, 3)]), Err(Error::Shape));
-        assert_eq!(check_specs(&[s(usize::MAX, 2)]), Err(Error::Shape));
-        assert_eq!(check_specs(&[s(1, 1); MAX_LAYERS + 1]), Err(Error::TooManyLayers));
+        assert_eq!(
+            check_specs(&[s(2, 3), s(2, 1)]),
+            Err(Error::Shape { layer: 1, part: Part::Inputs, expected: 3, found: 2 })
+        );
+        assert_eq!(check_specs(&[]), Err(Error::LayerCount { max: MAX_LAYERS, found: 0 }));
+        assert_eq!(check_specs(&[s(0, 3)]), Err(Error::LayerSize { layer: 0 }));
+        assert_eq!(check_specs(&[s(2, 2), s(2, usize::MAX)]), Err(Error::LayerSize { layer: 1 }));
+        assert_eq!(check_specs(&[s(1, 1); MAX_LAYERS + 1]), Err(Error::LayerCount { max: MAX_LAYERS, found: 17 }));
+        let flat = [0.0f32; 12];
+        assert_eq!(Mlp::new([s(2, 3), s(3, 1)], flat).err(), Some(Error::ParamCount { expected: 13, found: 12 }));
     }
 }

@@ -1,7 +1,37 @@
 //! Optimisers and learning-rate schedules, applied elementwise to a segment of the flat
 //! parameter run with the matching segments of the gradient and the optimiser state.
 
-use crate::{math, Error};
+use crate::error::{Error, Hyperparameter};
+use crate::math;
+
+/// `θ − η·g`: the gradient-descent rule, one parameter at a time. [`Optimizer::Sgd`],
+/// the momentum rules and the fused per-sample step all descend through it.
+#[inline(always)]
+pub(crate) fn descend(theta: f32, learning_rate: f32, g: f32) -> f32 {
+    theta - learning_rate * g
+}
+
+/// Whether a layer's biases are trained or left as they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Biases {
+    /// The biases are updated with the weights.
+    #[default]
+    Train,
+    /// The biases keep their values.
+    Frozen,
+}
+
+/// Whether an update is written or only computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Apply {
+    /// Compute every new value and say whether all are finite; write nothing.
+    DryRun,
+    /// Compute and write.
+    Commit,
+}
 
 /// A gradient-descent rule.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -38,7 +68,7 @@ impl Optimizer {
     pub const ADAM: Optimizer = Optimizer::Adam { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
 
     /// Floats of state per parameter (0, 1 or 2).
-    pub const fn state_per_param(self) -> usize {
+    pub(crate) const fn state_per_param(self) -> usize {
         match self {
             Optimizer::Sgd => 0,
             Optimizer::Momentum { .. } | Optimizer::Nesterov { .. } => 1,
@@ -63,13 +93,13 @@ impl Optimizer {
             Optimizer::Sgd => Ok(()),
             Optimizer::Momentum { momentum } | Optimizer::Nesterov { momentum } if unit(momentum) => Ok(()),
             Optimizer::Momentum { .. } | Optimizer::Nesterov { .. } => {
-                Err(Error::Hyperparameter("momentum must be in [0, 1)"))
+                Err(Error::Hyperparameter(Hyperparameter::Momentum))
             }
             Optimizer::Adam { beta1, beta2, epsilon } => {
                 if !unit(beta1) || !unit(beta2) {
-                    Err(Error::Hyperparameter("Adam betas must be in [0, 1)"))
+                    Err(Error::Hyperparameter(Hyperparameter::AdamBeta))
                 } else if !(epsilon > 0.0 && epsilon.is_finite()) {
-                    Err(Error::Hyperparameter("Adam epsilon must be positive and finite"))
+                    Err(Error::Hyperparameter(Hyperparameter::AdamEpsilon))
                 } else {
                     Ok(())
                 }
@@ -82,11 +112,11 @@ impl Optimizer {
     /// the 1-based update count (Adam's bias correction), `decay` the L2 coefficient
     /// added to the gradient as `g + decay·θ`.
     ///
-    /// With `commit` false nothing is written: the update is only computed, and the
+    /// With [`Apply::DryRun`] nothing is written: the update is only computed, and the
     /// return value says whether every new parameter and state value would be finite.
     /// The trainer runs it that way first, so a diverging step never touches anything.
     #[allow(clippy::too_many_arguments)]
-    pub fn update(
+    pub(crate) fn update(
         self,
         params: &mut [f32],
         grads: &[f32],
@@ -95,14 +125,15 @@ impl Optimizer {
         lr: f32,
         decay: f32,
         step: u32,
-        commit: bool,
+        apply: Apply,
     ) -> bool {
+        let commit = apply == Apply::Commit;
         let mut finite = true;
         let effective = |g: f32, p: f32| if decay == 0.0 { g } else { g + decay * p };
         match self {
             Optimizer::Sgd => {
                 for (p, &g) in params.iter_mut().zip(grads) {
-                    let new = *p - lr * effective(g, *p);
+                    let new = descend(*p, lr, effective(g, *p));
                     finite &= new.is_finite();
                     if commit {
                         *p = new;
@@ -114,7 +145,7 @@ impl Optimizer {
                 for ((p, &g), v) in params.iter_mut().zip(grads).zip(m.iter_mut()) {
                     let g = effective(g, *p);
                     let vel = momentum * *v + g;
-                    let new = if nesterov { *p - lr * (g + momentum * vel) } else { *p - lr * vel };
+                    let new = descend(*p, lr, if nesterov { g + momentum * vel } else { vel });
                     finite &= new.is_finite() && vel.is_finite();
                     if commit {
                         *v = vel;
@@ -186,12 +217,16 @@ impl Schedule {
     /// Checks the schedule's parameters.
     pub fn validate(self) -> Result<(), Error> {
         let factor = |g: f32| g > 0.0 && g <= 1.0;
+        let bad = |which| Err(Error::Hyperparameter(which));
         match self {
-            Schedule::Constant => Ok(()),
-            Schedule::Step { every, gamma } if every >= 1 && factor(gamma) => Ok(()),
-            Schedule::Exponential { gamma } if factor(gamma) => Ok(()),
-            Schedule::InverseTime { decay } if decay >= 0.0 && decay.is_finite() => Ok(()),
-            _ => Err(Error::Hyperparameter("schedule factor out of range")),
+            Schedule::Step { every: 0, .. } => bad(Hyperparameter::ScheduleEvery),
+            Schedule::Step { gamma, .. } | Schedule::Exponential { gamma } if !factor(gamma) => {
+                bad(Hyperparameter::ScheduleGamma)
+            }
+            Schedule::InverseTime { decay } if !(decay >= 0.0 && decay.is_finite()) => {
+                bad(Hyperparameter::ScheduleDecay)
+            }
+            _ => Ok(()),
         }
     }
 }
@@ -206,8 +241,12 @@ mod tests {
         assert_eq!(Schedule::Step { every: 10, gamma: 0.5 }.rate(1.0, 25), 0.25);
         assert_eq!(Schedule::Exponential { gamma: 0.5 }.rate(1.0, 3), 0.125);
         assert_eq!(Schedule::InverseTime { decay: 1.0 }.rate(1.0, 3), 0.25);
-        assert!(Schedule::Step { every: 0, gamma: 0.5 }.validate().is_err());
-        assert!(Schedule::Exponential { gamma: 1.5 }.validate().is_err());
+        let bad = |which| Err(Error::Hyperparameter(which));
+        assert_eq!(Schedule::Step { every: 0, gamma: 0.5 }.validate(), bad(Hyperparameter::ScheduleEvery));
+        assert_eq!(Schedule::Step { every: 2, gamma: 0.0 }.validate(), bad(Hyperparameter::ScheduleGamma));
+        assert_eq!(Schedule::Exponential { gamma: 1.5 }.validate(), bad(Hyperparameter::ScheduleGamma));
+        assert_eq!(Schedule::InverseTime { decay: -1.0 }.validate(), bad(Hyperparameter::ScheduleDecay));
+        assert_eq!(Schedule::Exponential { gamma: 1.0 }.validate(), Ok(()));
     }
 
     #[test]
@@ -215,8 +254,8 @@ mod tests {
         let mut p = [1.0f32];
         let mut v = [0.0f32];
         let opt = Optimizer::Momentum { momentum: 0.5 };
-        assert!(opt.update(&mut p, &[1.0], &mut v, &mut [], 0.1, 0.0, 1, true));
-        assert!(opt.update(&mut p, &[1.0], &mut v, &mut [], 0.1, 0.0, 2, true));
+        assert!(opt.update(&mut p, &[1.0], &mut v, &mut [], 0.1, 0.0, 1, Apply::Commit));
+        assert!(opt.update(&mut p, &[1.0], &mut v, &mut [], 0.1, 0.0, 2, Apply::Commit));
         assert_eq!(v, [1.5]);
         assert_eq!(p, [1.0 - 0.1 - 0.15]);
     }
@@ -225,21 +264,25 @@ mod tests {
     fn adam_first_step_moves_by_the_learning_rate() {
         let mut p = [0.0f32];
         let (mut m, mut v) = ([0.0f32], [0.0f32]);
-        assert!(Optimizer::ADAM.update(&mut p, &[3.0], &mut m, &mut v, 0.01, 0.0, 1, true));
+        assert!(Optimizer::ADAM.update(&mut p, &[3.0], &mut m, &mut v, 0.01, 0.0, 1, Apply::Commit));
         assert!((p[0] + 0.01).abs() < 1e-7);
     }
 
     #[test]
     fn a_dry_run_writes_nothing() {
         let mut p = [f32::MAX];
-        assert!(!Optimizer::Sgd.update(&mut p, &[-f32::MAX], &mut [], &mut [], 1.0, 0.0, 1, false));
+        assert!(!Optimizer::Sgd.update(&mut p, &[-f32::MAX], &mut [], &mut [], 1.0, 0.0, 1, Apply::DryRun));
         assert_eq!(p, [f32::MAX]);
     }
 
     #[test]
     fn bad_hyperparameters_are_refused() {
-        assert!(Optimizer::Momentum { momentum: 1.0 }.validate().is_err());
-        assert!(Optimizer::Adam { beta1: 0.9, beta2: 0.999, epsilon: 0.0 }.validate().is_err());
+        assert_eq!(
+            Optimizer::Momentum { momentum: 1.0 }.validate(),
+            Err(Error::Hyperparameter(Hyperparameter::Momentum))
+        );
+        let adam = Optimizer::Adam { beta1: 0.9, beta2: 0.999, epsilon: 0.0 };
+        assert_eq!(adam.validate(), Err(Error::Hyperparameter(Hyperparameter::AdamEpsilon)));
         assert!(Optimizer::ADAM.validate().is_ok());
     }
 }

@@ -2,8 +2,9 @@
 //! descent, and the classic threshold perceptron with its learning rule.
 
 use crate::activation::{Identity, Step};
+use crate::error::{Error, Hyperparameter};
 use crate::math::dot;
-use crate::{Dense, Error};
+use crate::model::Dense;
 
 /// The linear unit `y = w·x + b`: a one-layer network, trained like any other (with
 /// [`crate::sgd_step`] and [`crate::Loss::Sse`] for the documents' `(ŷ − y)²`).
@@ -33,7 +34,7 @@ pub fn perceptron_rule(weights: &mut [f32], bias: &mut f32, x: &[f32], target: f
         return Err(Error::InputLength { expected: weights.len(), found: x.len() });
     }
     if !(lr > 0.0 && lr.is_finite()) {
-        return Err(Error::Hyperparameter("learning rate must be positive and finite"));
+        return Err(Error::Hyperparameter(Hyperparameter::LearningRate));
     }
     let y = if dot(weights, x) + *bias >= 0.0 { 1.0 } else { 0.0 };
     let error = target - y;

@@ -2,10 +2,13 @@
 //! divergence guard, over any [`ModelMut`] and any [`Dataset`].
 
 use crate::data::{shuffle, Dataset};
+use crate::error::{Error, Hyperparameter};
 use crate::init::Rng;
 use crate::kernel::{gradient, sample_loss};
+use crate::loss::Loss;
 use crate::math;
-use crate::{Error, Loss, Model, ModelMut, Optimizer, Schedule};
+use crate::model::{Model, ModelMut};
+use crate::optim::{Apply, Biases, Optimizer, Schedule};
 
 /// Everything that defines a training run besides the model and the data.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -29,8 +32,8 @@ pub struct TrainConfig {
     pub batch_size: usize,
     /// Shuffle the order every epoch (from `seed`); else samples go in order.
     pub shuffle: bool,
-    /// Leave the biases as they are.
-    pub freeze_biases: bool,
+    /// Whether the biases train.
+    pub biases: Biases,
     /// Seed of the shuffling generator.
     pub seed: u32,
 }
@@ -47,21 +50,20 @@ impl TrainConfig {
             clip_norm: 0.0,
             batch_size: 1,
             shuffle: false,
-            freeze_biases: false,
+            biases: Biases::Train,
             seed: 0,
         }
     }
 
     /// Checks every hyperparameter.
     pub fn validate(&self) -> Result<(), Error> {
-        if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
-            return Err(Error::Hyperparameter("learning rate must be positive and finite"));
-        }
-        if !(self.weight_decay >= 0.0 && self.weight_decay.is_finite()) {
-            return Err(Error::Hyperparameter("weight decay must be finite and not negative"));
-        }
-        if !(self.clip_norm >= 0.0 && self.clip_norm.is_finite()) {
-            return Err(Error::Hyperparameter("clip norm must be finite and not negative"));
+        let checks = [
+            (self.learning_rate > 0.0 && self.learning_rate.is_finite(), Hyperparameter::LearningRate),
+            (self.weight_decay >= 0.0 && self.weight_decay.is_finite(), Hyperparameter::WeightDecay),
+            (self.clip_norm >= 0.0 && self.clip_norm.is_finite(), Hyperparameter::ClipNorm),
+        ];
+        if let Some(&(_, which)) = checks.iter().find(|(ok, _)| !ok) {
+            return Err(Error::Hyperparameter(which));
         }
         self.optimizer.validate()?;
         self.schedule.validate()
@@ -139,22 +141,12 @@ impl<'w> Trainer<'w> {
         Ok(Trainer { config, grads, first, second, rng: Rng::new(config.seed), epoch: 0, updates: 0 })
     }
 
-    /// The configuration.
-    pub fn config(&self) -> &TrainConfig {
-        &self.config
-    }
-
     /// Changes the base learning rate (for example after [`Error::NonFinite`]).
     pub fn set_learning_rate(&mut self, learning_rate: f32) -> Result<(), Error> {
         let config = TrainConfig { learning_rate, ..self.config };
         config.validate()?;
         self.config = config;
         Ok(())
-    }
-
-    /// Epochs completed.
-    pub fn epochs(&self) -> u32 {
-        self.epoch
     }
 
     /// Updates made.
@@ -174,36 +166,31 @@ impl<'w> Trainer<'w> {
 
     /// One update from the samples `batch` (indices into `data`); returns the batch's
     /// mean loss before the update.
-    pub fn step<M, D>(&mut self, model: &mut M, data: &D, batch: &[u32], scratch: &mut [f32]) -> Result<f32, Error>
-    where
-        M: ModelMut + ?Sized,
-        D: Dataset + ?Sized,
-    {
+    pub fn step(
+        &mut self,
+        model: &mut (impl ModelMut + ?Sized),
+        data: &(impl Dataset + ?Sized),
+        batch: &[u32],
+        scratch: &mut [f32],
+    ) -> Result<f32, Error> {
         if batch.is_empty() {
             return Err(Error::EmptyDataset);
         }
         if model.param_count() != self.grads.len() {
-            return Err(Error::Shape);
+            return Err(Error::ParamCount { expected: self.grads.len(), found: model.param_count() });
         }
-        self.grads.fill(-0.0);
-        let mut total = 0.0f32;
-        for &i in batch {
-            let (x, t) = data.sample(i as usize).ok_or(Error::EmptyDataset)?;
-            total += gradient(model, x, t, self.config.loss, scratch, self.grads)?;
-        }
-        let n = batch.len() as f32;
-        self.grads.iter_mut().for_each(|g| *g /= n);
-        let mean = total / n;
+        let batch = batch.iter().map(|&i| i as usize);
+        let mean = mean_gradient(model, data, self.config.loss, batch, (scratch, self.grads))?;
         if !mean.is_finite() || !math::all_finite(self.grads) {
             return Err(Error::NonFinite);
         }
         self.clip(model);
         let lr = self.learning_rate();
         // Dry run first: nothing is written unless every new value is finite.
-        if !self.apply(model, lr, false) {
+        if !self.apply(model, lr, Apply::DryRun) {
             return Err(Error::NonFinite);
         }
-        self.apply(model, lr, true);
+        self.apply(model, lr, Apply::Commit);
         self.updates = self.updates.saturating_add(1);
         Ok(mean)
     }
@@ -211,17 +198,13 @@ impl<'w> Trainer<'w> {
     /// One pass over `data` in batches of `batch_size`, in the order `order` (which must
     /// hold `data.len()` indices; it is reset to `0..len` and shuffled first when the
     /// config asks for it). Stops at the first failing batch.
-    pub fn epoch<M, D>(
+    pub fn epoch(
         &mut self,
-        model: &mut M,
-        data: &D,
+        model: &mut (impl ModelMut + ?Sized),
+        data: &(impl Dataset + ?Sized),
         order: &mut [u32],
         scratch: &mut [f32],
-    ) -> Result<EpochReport, Error>
-    where
-        M: ModelMut + ?Sized,
-        D: Dataset + ?Sized,
-    {
+    ) -> Result<EpochReport, Error> {
         let len = data.len();
         if len == 0 {
             return Err(Error::EmptyDataset);
@@ -278,7 +261,7 @@ impl<'w> Trainer<'w> {
         for s in 0..2 * model.depth() {
             // `step` checked that the segments add up to the gradient's length.
             let Some((seg, tail)) = rest.split_at_checked(model.segment(s).len()) else { return };
-            if s % 2 == 0 || !self.config.freeze_biases {
+            if s % 2 == 0 || self.config.biases == Biases::Train {
                 f(seg);
             }
             rest = tail;
@@ -286,7 +269,7 @@ impl<'w> Trainer<'w> {
     }
 
     /// Runs the optimiser over every trainable segment; returns whether all is finite.
-    fn apply<M: ModelMut + ?Sized>(&mut self, model: &mut M, lr: f32, commit: bool) -> bool {
+    fn apply<M: ModelMut + ?Sized>(&mut self, model: &mut M, lr: f32, apply: Apply) -> bool {
         let c = self.config;
         let step = self.updates.saturating_add(1);
         let per = c.optimizer.state_per_param();
@@ -298,7 +281,7 @@ impl<'w> Trainer<'w> {
             let range = offset..offset + len;
             offset += len;
             let is_bias = s % 2 == 1;
-            if is_bias && c.freeze_biases {
+            if is_bias && c.biases == Biases::Frozen {
                 continue;
             }
             let decay = if is_bias { 0.0 } else { c.weight_decay };
@@ -310,7 +293,7 @@ impl<'w> Trainer<'w> {
                 // A model whose segments disagree with its parameter count.
                 return false;
             };
-            finite &= c.optimizer.update(params, g, m, v, lr, decay, step, commit);
+            finite &= c.optimizer.update(params, g, m, v, lr, decay, step, apply);
         }
         finite
     }
@@ -325,45 +308,57 @@ fn state_slice<'a>(buf: &'a mut [f32], used: bool, range: &core::ops::Range<usiz
     }
 }
 
+/// Sample `index` of `data`, or [`Error::SampleIndex`].
+fn sample<D: Dataset + ?Sized>(data: &D, index: usize) -> Result<(&[f32], &[f32]), Error> {
+    data.sample(index).ok_or(Error::SampleIndex { index, len: data.len() })
+}
+
 /// The mean loss of `model` over `data`.
-pub fn evaluate<M, D>(model: &M, data: &D, loss: Loss, scratch: &mut [f32]) -> Result<f32, Error>
-where
-    M: Model + ?Sized,
-    D: Dataset + ?Sized,
-{
+pub fn evaluate(
+    model: &(impl Model + ?Sized),
+    data: &(impl Dataset + ?Sized),
+    loss: Loss,
+    scratch: &mut [f32],
+) -> Result<f32, Error> {
     if data.is_empty() {
         return Err(Error::EmptyDataset);
     }
     let mut total = 0.0f32;
     for i in 0..data.len() {
-        let (x, t) = data.sample(i).ok_or(Error::EmptyDataset)?;
-        total += sample_loss(model, x, t, loss, scratch)?;
+        total += sample_loss(model, sample(data, i)?, loss, scratch)?;
     }
     Ok(total / data.len() as f32)
 }
 
 /// The mean gradient of the loss over `data`, written to `grads`; returns the mean loss.
-pub fn dataset_gradient<M, D>(
-    model: &M,
-    data: &D,
+pub fn dataset_gradient(
+    model: &(impl Model + ?Sized),
+    data: &(impl Dataset + ?Sized),
     loss: Loss,
     scratch: &mut [f32],
     grads: &mut [f32],
-) -> Result<f32, Error>
-where
-    M: Model + ?Sized,
-    D: Dataset + ?Sized,
-{
+) -> Result<f32, Error> {
     if data.is_empty() {
         return Err(Error::EmptyDataset);
     }
+    mean_gradient(model, data, loss, 0..data.len(), (scratch, grads))
+}
+
+/// The mean gradient over the samples `batch` (not empty), written to `grads`; returns
+/// the mean loss. The one loop behind [`Trainer::step`] and [`dataset_gradient`].
+fn mean_gradient(
+    model: &(impl Model + ?Sized),
+    data: &(impl Dataset + ?Sized),
+    loss: Loss,
+    batch: impl ExactSizeIterator<Item = usize>,
+    (scratch, grads): (&mut [f32], &mut [f32]),
+) -> Result<f32, Error> {
+    let n = batch.len() as f32;
     grads.fill(-0.0);
     let mut total = 0.0f32;
-    for i in 0..data.len() {
-        let (x, t) = data.sample(i).ok_or(Error::EmptyDataset)?;
-        total += gradient(model, x, t, loss, scratch, grads)?;
+    for i in batch {
+        total += gradient(model, sample(data, i)?, loss, scratch, grads)?;
     }
-    let n = data.len() as f32;
     grads.iter_mut().for_each(|g| *g /= n);
     Ok(total / n)
 }

@@ -94,7 +94,7 @@ pub fn first_non_finite(model: &Network, data: &DataFile, loss: Option<Loss>) ->
         }
         let (Some(loss), true) = (loss, data.has_targets()) else { continue };
         let t = data.targets.get(row * data.target_width..(row + 1) * data.target_width).unwrap_or(&[]);
-        match sample_loss(model, x, t, loss, &mut scratch) {
+        match sample_loss(model, (x, t), loss, &mut scratch) {
             Ok(value) if value.is_finite() => {}
             Ok(value) => return Some(NonFiniteRow { row, what: "loss", value }),
             Err(_) => return Some(NonFiniteRow { row, what: "loss", value: f32::NAN }),

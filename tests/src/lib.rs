@@ -12,7 +12,7 @@
 //! (1 − t)·softplus(z)`; softmax goes through its full Jacobian. Same mathematics,
 //! different arithmetic, so a shared mistake is unlikely.
 
-use nn_core::{Activation, LayerSpec, Loss, Model};
+use nn_core::{Activation, Biases, LayerSpec, Loss, Model};
 
 /// The unit roundoff of `f32` (half an ulp of 1): every correctly rounded `f32` operation
 /// has relative error at most this.
@@ -541,6 +541,15 @@ pub fn loss_of(z: &[f64], o: &[f64], t: &[f64], cost: Cost) -> f64 {
 /// A layer spec as `(inputs, outputs, activation)`.
 pub fn shape_of(spec: LayerSpec) -> (usize, usize, Act) {
     (spec.inputs, spec.outputs, spec.activation.into())
+}
+
+/// [`Biases::Train`] for `true`, [`Biases::Frozen`] for `false` (proptest draws bools).
+pub fn train_biases(train: bool) -> Biases {
+    if train {
+        Biases::Train
+    } else {
+        Biases::Frozen
+    }
 }
 
 /// `f32` values widened (exactly) to `f64`.

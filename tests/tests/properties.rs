@@ -5,15 +5,17 @@
 //! (the backward pass run on magnitudes, [`Net::gradient_scale`]), so it stays tight
 //! where the exact value is large and honest where it comes from cancellation.
 
-use nn_core::check::{self, Difference};
+use nn_core::check::{self, Differences};
 use nn_core::codec::{self, CodecError};
 use nn_core::data::{shuffle, Samples};
 use nn_core::init::{Init, Rng};
 use nn_core::model::check_specs;
 use nn_core::train::{dataset_gradient, evaluate, work_len};
-use nn_core::{activation, forward, gradient, sgd_step, Activation, Dense, Error, LayerSpec, Loss, Mlp, Model};
+use nn_core::{
+    activation, forward, gradient, sgd_step, Activation, Dense, Error, LayerSpec, Loss, Mlp, Model, SgdConfig,
+};
 use nn_core::{ModelMut, Network, Optimizer, TrainConfig, Trainer};
-use nn_tests::{close, crc32, largest_eigenvalue, widen, Cost, Net, Sample, U32};
+use nn_tests::{close, crc32, largest_eigenvalue, train_biases, widen, Cost, Net, Sample, U32};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
@@ -42,7 +44,7 @@ fn the_pairings_are_exactly_those_nn_core_accepts() {
             let net = Mlp::new(vec![LayerSpec::new(1, 2, act)], vec![0.5f32; 4]).unwrap();
             let mut scratch = vec![0.0; net.scratch_len()];
             let mut grads = vec![0.0; 4];
-            let result = gradient(&net, &[1.0], &[0.5, 0.5], loss, &mut scratch, &mut grads);
+            let result = gradient(&net, (&[1.0], &[0.5, 0.5]), loss, &mut scratch, &mut grads);
             if expected {
                 assert!(result.is_ok(), "{loss:?} after {act:?}: {result:?}");
             } else {
@@ -248,7 +250,7 @@ fn check_backprop_agrees_with_the_reference_and_central_differences(case: Case) 
     // same two points, the rounding is 2·(16u·loss scale)/(2ε).
     const EPS: f32 = 1e-2;
     let mut fd32 = vec![0.0f32; count];
-    check::numeric_gradient(&mut mlp, &samples, case.loss, Difference::Central, EPS, &mut scratch, &mut fd32).unwrap();
+    check::numeric_gradient(&mut mlp, &samples, Differences::central(case.loss, EPS), &mut scratch, &mut fd32).unwrap();
     prop_assert_eq!(mlp.params(), &case.params[..]);
     for k in 0..count {
         let mut plus = case.params.clone();
@@ -659,13 +661,17 @@ fn same_as_runtime<N: Network>(
     let mut s2 = vec![0.0f32; N::SCRATCH];
     prop_assert_eq!(bits(forward(&net, x, &mut s1).unwrap()), bits(forward(&mlp, x, &mut s2).unwrap()));
     let (mut g1, mut g2) = (vec![0.0f32; N::PARAMS], vec![0.0f32; N::PARAMS]);
-    let l1 = gradient(&net, x, t, loss, &mut s1, &mut g1).map(f32::to_bits);
-    let l2 = gradient(&mlp, x, t, loss, &mut s2, &mut g2).map(f32::to_bits);
+    let l1 = gradient(&net, (x, t), loss, &mut s1, &mut g1).map(f32::to_bits);
+    let l2 = gradient(&mlp, (x, t), loss, &mut s2, &mut g2).map(f32::to_bits);
     prop_assert_eq!(l1, l2);
     prop_assert_eq!(bits(&g1), bits(&g2));
     for _ in 0..3 {
-        let r1 = sgd_step(&mut net, x, t, loss, lr, biases, &mut s1).map(f32::to_bits);
-        let r2 = sgd_step(&mut mlp, x, t, loss, lr, biases, &mut s2).map(f32::to_bits);
+        let r1 =
+            sgd_step(&mut net, (x, t), SgdConfig { loss, learning_rate: lr, biases: train_biases(biases) }, &mut s1)
+                .map(f32::to_bits);
+        let r2 =
+            sgd_step(&mut mlp, (x, t), SgdConfig { loss, learning_rate: lr, biases: train_biases(biases) }, &mut s2)
+                .map(f32::to_bits);
         prop_assert_eq!(r1, r2);
         let mut flat = vec![0.0f32; N::PARAMS];
         net.copy_params_to(&mut flat).unwrap();
@@ -735,7 +741,8 @@ fn check_trainer_with_batch_one_is_the_fused_sgd_step(
     let mut fused = case.mlp();
     let samples = case.samples();
     let n = case.inputs.len() / case.n_in();
-    let config = TrainConfig { freeze_biases: freeze, shuffle: shuffled, seed, ..TrainConfig::sgd(case.loss, lr) };
+    let config =
+        TrainConfig { biases: train_biases(!freeze), shuffle: shuffled, seed, ..TrainConfig::sgd(case.loss, lr) };
     let mut work = vec![0.0f32; work_len(trained.param_count(), Optimizer::Sgd)];
     let mut trainer = Trainer::new(config, &trained, &mut work).unwrap();
     let mut scratch = vec![0.0f32; trained.scratch_len()];
@@ -755,7 +762,12 @@ fn check_trainer_with_batch_one_is_the_fused_sgd_step(
                 &case.inputs[i as usize * case.n_in()..][..case.n_in()],
                 &case.targets[i as usize * case.n_out()..][..case.n_out()],
             );
-            match sgd_step(&mut fused, x, t, case.loss, lr, !freeze, &mut scratch) {
+            match sgd_step(
+                &mut fused,
+                (x, t),
+                SgdConfig { loss: case.loss, learning_rate: lr, biases: train_biases(!freeze) },
+                &mut scratch,
+            ) {
                 Ok(l) => total += l,
                 Err(_) => failed = true,
             }
@@ -910,8 +922,9 @@ fn check_hessian_and_eigen_range(case: Case) -> Result<(), TestCaseError> {
     let r = Reference::of(&case);
     let p = mlp.param_count();
     let mut scratch = vec![0.0f32; mlp.scratch_len()];
-    let (mut gp, mut gm, mut h32) = (vec![0.0f32; p], vec![0.0f32; p], vec![0.0f32; p * p]);
-    check::hessian(&mut mlp, &samples, case.loss, EPS, &mut scratch, &mut gp, &mut gm, &mut h32).unwrap();
+    let mut h32 = vec![0.0f32; (p + 1) * p];
+    check::hessian(&mut mlp, &samples, Differences::central(case.loss, EPS), &mut scratch, &mut h32).unwrap();
+    h32.truncate(p * p);
     prop_assert_eq!(bits(mlp.params()), bits(&case.params), "parameters restored");
 
     // The same central differences of the f64 gradient at the same f32 points, with the
@@ -975,7 +988,7 @@ fn check_clipping(case: Case, clip: f32, freeze: bool) -> Result<(), TestCaseErr
     let mut mlp = case.mlp();
     let samples = case.samples();
     let n = (case.inputs.len() / case.n_in()) as u32;
-    let config = TrainConfig { clip_norm: clip, freeze_biases: freeze, ..TrainConfig::sgd(case.loss, 1e-3) };
+    let config = TrainConfig { clip_norm: clip, biases: train_biases(!freeze), ..TrainConfig::sgd(case.loss, 1e-3) };
     let mut work = vec![0.0f32; work_len(mlp.param_count(), Optimizer::Sgd)];
     let mut trainer = Trainer::new(config, &mlp, &mut work).unwrap();
     let mut scratch = vec![0.0f32; mlp.scratch_len()];

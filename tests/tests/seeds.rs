@@ -12,12 +12,14 @@
 //! bounds justified where they are used.
 
 use nn_core::activation::{Identity, Sigmoid, Softmax};
-use nn_core::check::{self, Difference};
+use nn_core::check::{self, Differences};
 use nn_core::perceptron::{perceptron_rule, LinearUnit, Perceptron};
 use nn_core::train::{dataset_gradient, evaluate, work_len};
-use nn_core::{forward, gradient, sample_loss, sgd_step, Dense, Error, Loss, Model, ModelMut, Network, Optimizer};
-use nn_core::{TrainConfig, Trainer};
-use nn_tests::{assert_all_close, assert_close, sigmoid, widen, Act, Cost, Net, U32};
+use nn_core::{
+    forward, gradient, sample_loss, sgd_step, Dense, Error, Loss, Model, ModelMut, Network, Optimizer, SgdConfig,
+};
+use nn_core::{Biases, TrainConfig, Trainer};
+use nn_tests::{assert_all_close, assert_close, sigmoid, train_biases, widen, Act, Cost, Net, U32};
 
 /// Relative tolerance for results of a few `f32` operations on well-conditioned data.
 const FEW_OPS: f64 = 1e-6;
@@ -54,7 +56,7 @@ fn doc000_house_price_linear_unit_three_iterations() {
     for k in 0..=3 {
         // The row: parameters, prediction and loss before iteration k's update.
         let yhat = forward(&unit, &x, &mut scratch).unwrap()[0];
-        let loss = sample_loss(&unit, &x, &y, Loss::Sse, &mut scratch).unwrap();
+        let loss = sample_loss(&unit, (&x, &y), Loss::Sse, &mut scratch).unwrap();
         let row = [unit.0.weights[0][0], unit.0.weights[0][1], unit.0.biases[0], yhat, loss];
         let ref_yhat = reference.forward(&x64)[0];
         let ref_loss = reference.loss(&x64, &y64, Cost::Sse);
@@ -76,7 +78,7 @@ fn doc000_house_price_linear_unit_three_iterations() {
             assert_close(&format!("row {k} {name}"), f64::from(row[i]), ref_row[i], FEW_OPS, atol);
         }
         if k < 3 {
-            let before = sgd_step(&mut unit, &x, &y, Loss::Sse, 0.1, true, &mut scratch).unwrap();
+            let before = sgd_step(&mut unit, (&x, &y), SgdConfig::new(Loss::Sse, 0.1), &mut scratch).unwrap();
             assert_eq!(before, loss, "sgd_step returns the loss before its update");
             reference.sgd_step(&x64, &y64, Cost::Sse, 0.1, true);
         }
@@ -209,14 +211,14 @@ fn doc001_two_sgd_steps_exact_values() {
     let mut reference = Net::from_flat(&[(1, 1, Act::Identity)], &[1.0, 1.0]);
     for (k, &(x, y, yhat, loss, gw, gb, w_after, b_after)) in steps.iter().enumerate() {
         grads.fill(0.0);
-        let l = gradient(&unit, &[x], &[y], Loss::Sse, &mut scratch, &mut grads).unwrap();
+        let l = gradient(&unit, (&[x], &[y]), Loss::Sse, &mut scratch, &mut grads).unwrap();
         let out = forward(&unit, &[x], &mut scratch).unwrap()[0];
         // Values of size ≤ 30 after two steps of a few operations each: relative 1e-6.
         for (what, got, exact) in [("ŷ", out, yhat), ("loss", l, loss), ("∂/∂w", grads[0], gw), ("∂/∂b", grads[1], gb)]
         {
             assert_close(&format!("step {} {what}", k + 1), f64::from(got), exact, FEW_OPS, 1e-7);
         }
-        sgd_step(&mut unit, &[x], &[y], Loss::Sse, 0.1, true, &mut scratch).unwrap();
+        sgd_step(&mut unit, (&[x], &[y]), SgdConfig::new(Loss::Sse, 0.1), &mut scratch).unwrap();
         reference.sgd_step(&[f64::from(x)], &[f64::from(y)], Cost::Sse, 0.1, true);
         let r = reference.flat();
         assert_close(&format!("f64 w after step {}", k + 1), r[0], w_after, 1e-15, 1e-15);
@@ -226,8 +228,8 @@ fn doc001_two_sgd_steps_exact_values() {
     }
     // Step 1 already fits its own sample exactly: 0.1·2·(x² + 1) = 1.
     let mut fresh: LinearUnit<1> = (Dense::new([[1.0]], [1.0]),);
-    sgd_step(&mut fresh, &[2.0], &[1.0], Loss::Sse, 0.1, true, &mut scratch).unwrap();
-    let after = sample_loss(&fresh, &[2.0], &[1.0], Loss::Sse, &mut scratch).unwrap();
+    sgd_step(&mut fresh, (&[2.0], &[1.0]), SgdConfig::new(Loss::Sse, 0.1), &mut scratch).unwrap();
+    let after = sample_loss(&fresh, (&[2.0], &[1.0]), Loss::Sse, &mut scratch).unwrap();
     assert!(f64::from(after) < 1e-12, "loss on (2, 1) after step 1: {after}");
 }
 
@@ -311,7 +313,7 @@ fn doc002_forward_pass_and_chain_rule() {
     let dl_dw1 = dl_do * do_dh1 * dh1_dw1;
 
     let mut grads = [0.0f32; Net221::PARAMS];
-    let l = gradient(&net, &x, &[1.0], Loss::Sse, &mut scratch, &mut grads).unwrap();
+    let l = gradient(&net, (&x, &[1.0]), Loss::Sse, &mut scratch, &mut grads).unwrap();
     assert_close("L", f64::from(l), (1.0 - o) * (1.0 - o), 1e-5, 0.0);
     // Flat index 0 is layer 0's weight from input 1 into neuron 1: w1. The factors
     // 1 − o (o ≈ 0.87) and 1 − h (h ≈ 0.95) cancel, amplifying the relative rounding
@@ -444,7 +446,7 @@ fn doc003_forward_difference_against_backprop() {
     // the very same f32 parameters.
     let mut fd32 = vec![0.0f32; count];
     let base =
-        check::numeric_gradient(&mut net, &DATA003, Loss::Mse, Difference::Forward, EPS, &mut scratch, &mut fd32)
+        check::numeric_gradient(&mut net, &DATA003, Differences::forward(Loss::Mse, EPS), &mut scratch, &mut fd32)
             .unwrap();
     assert_eq!(bits(&params_of(&net)), bits(&theta32), "parameters restored bit for bit");
     assert_eq!(base, l32);
@@ -501,7 +503,7 @@ fn doc003_binary_cross_entropy_with_extreme_logits() {
         for t in [0.0f32, 1.0, 0.3] {
             let unit: Unit = (Dense::new([[0.0]], [z]),);
             let mut grads = [0.0f32; 2];
-            let l = gradient(&unit, &[1.0], &[t], Loss::Bce, &mut scratch, &mut grads).unwrap();
+            let l = gradient(&unit, (&[1.0], &[t]), Loss::Bce, &mut scratch, &mut grads).unwrap();
             let (z64, t64) = (f64::from(z), f64::from(t));
             // −[t ln σ(z) + (1 − t) ln(1 − σ(z))] = t·softplus(−z) + (1 − t)·softplus(z),
             // the second form free of ln(0) when σ(z) rounds to 0 or 1.
@@ -547,7 +549,7 @@ fn doc003_categorical_cross_entropy_with_extreme_logits() {
     for (z, t) in cases {
         let head: Head = (Dense::new([[0.0]; 3], z),);
         let mut grads = [0.0f32; 6];
-        let l = gradient(&head, &[1.0], &t, Loss::SoftmaxCe, &mut scratch, &mut grads).unwrap();
+        let l = gradient(&head, (&[1.0], &t), Loss::SoftmaxCe, &mut scratch, &mut grads).unwrap();
         let (z64, t64) = (widen(&z), widen(&t));
         // Written out: −Σ t_i ln(e^{z_i} / Σ_j e^{z_j}), with the sum in f64 (e^100 and
         // e^−100 are well inside f64's range).
@@ -578,9 +580,13 @@ fn doc004_scalar_two_epochs() {
     let expected = [(0.5f32, -1.0f32, 0.5f32), (0.125, -0.5, 0.75)];
     for (e, g, w_after) in expected {
         let mut grads = [0.0f32; 2];
-        assert_eq!(gradient(&unit, &[1.0], &[1.0], Loss::HalfSse, &mut scratch, &mut grads).unwrap(), e);
+        assert_eq!(gradient(&unit, (&[1.0], &[1.0]), Loss::HalfSse, &mut scratch, &mut grads).unwrap(), e);
         assert_eq!(grads[0], g);
-        assert_eq!(sgd_step(&mut unit, &[1.0], &[1.0], Loss::HalfSse, 0.5, false, &mut scratch).unwrap(), e);
+        assert_eq!(
+            sgd_step(&mut unit, (&[1.0], &[1.0]), SgdConfig::new(Loss::HalfSse, 0.5).frozen_biases(), &mut scratch)
+                .unwrap(),
+            e
+        );
         assert_eq!(unit.0.weights[0][0], w_after);
         assert_eq!(unit.0.biases[0], 0.0, "bias frozen");
     }
@@ -594,7 +600,10 @@ fn scalar_run(eta: f32, steps: usize) -> (Vec<f32>, Vec<f32>) {
     let mut ws = vec![0.0f32];
     let mut es = Vec::new();
     for _ in 0..steps {
-        es.push(sgd_step(&mut unit, &[1.0], &[1.0], Loss::HalfSse, eta, false, &mut scratch).unwrap());
+        es.push(
+            sgd_step(&mut unit, (&[1.0], &[1.0]), SgdConfig::new(Loss::HalfSse, eta).frozen_biases(), &mut scratch)
+                .unwrap(),
+        );
         ws.push(unit.0.weights[0][0]);
     }
     (ws, es)
@@ -654,7 +663,7 @@ fn doc004_scalar_learning_rates() {
 fn doc004_scalar_divergence_is_caught_by_the_trainer() {
     let data = [([1.0f32], [1.0f32])];
     let mut unit: LinearUnit<1> = Default::default();
-    let config = TrainConfig { freeze_biases: true, ..TrainConfig::sgd(Loss::HalfSse, 2.5) };
+    let config = TrainConfig { biases: Biases::Frozen, ..TrainConfig::sgd(Loss::HalfSse, 2.5) };
     let mut work = [0.0f32; work_len(2, Optimizer::Sgd)];
     let mut trainer = Trainer::new(config, &unit, &mut work).unwrap();
     let mut scratch = [0.0f32; LinearUnit::<1>::SCRATCH];
@@ -775,7 +784,7 @@ fn doc004_mazur_forward_pass_and_deltas() {
     assert_all_close("o", &widen(&out), &p.o, FEW_OPS, 0.0);
 
     let mut grads = [0.0f32; Mazur::PARAMS];
-    let e = gradient(&net, &INPUT, &TARGET, Loss::HalfSse, &mut scratch, &mut grads).unwrap();
+    let e = gradient(&net, (&INPUT, &TARGET), Loss::HalfSse, &mut scratch, &mut grads).unwrap();
     assert_close("E", f64::from(e), p.e, FEW_OPS, 0.0);
     // The bias gradients, in the flat order, are the deltas of h1, h2, o1, o2.
     let deltas = [grads[4], grads[5], grads[10], grads[11]];
@@ -789,7 +798,7 @@ fn doc004_mazur_forward_pass_and_deltas() {
     assert_all_close("∂E/∂θ", &widen(&grads), &g, 1e-5, 0.0);
     // E is ½Σ over 2 outputs, which equals the mean over the outputs here (and only
     // because there are exactly two).
-    let mse = sample_loss(&net, &INPUT, &TARGET, Loss::Mse, &mut scratch).unwrap();
+    let mse = sample_loss(&net, (&INPUT, &TARGET), Loss::Mse, &mut scratch).unwrap();
     assert_close("½Σ = mean for 2 outputs", f64::from(mse), p.e, FEW_OPS, 0.0);
 }
 
@@ -802,7 +811,13 @@ fn doc004_mazur_one_update() {
         let mut net = mazur();
         let mut m = Mazur64::exact();
         let mut scratch = [0.0f32; Mazur::SCRATCH];
-        sgd_step(&mut net, &INPUT, &TARGET, Loss::HalfSse, 0.5, biases, &mut scratch).unwrap();
+        sgd_step(
+            &mut net,
+            (&INPUT, &TARGET),
+            SgdConfig { loss: Loss::HalfSse, learning_rate: 0.5, biases: train_biases(biases) },
+            &mut scratch,
+        )
+        .unwrap();
         m.update(0.5, biases);
         let after = Mazur64::from_f32(&net);
         assert_all_close(&format!("w1..w8 (biases updated: {biases})"), &after.w, &m.w, 0.0, 1e-6);
@@ -811,7 +826,7 @@ fn doc004_mazur_one_update() {
             assert_eq!(after.b, [0.35f32, 0.35, 0.60, 0.60].map(f64::from), "frozen");
         }
         // E after the update.
-        let e = sample_loss(&net, &INPUT, &TARGET, Loss::HalfSse, &mut scratch).unwrap();
+        let e = sample_loss(&net, (&INPUT, &TARGET), Loss::HalfSse, &mut scratch).unwrap();
         assert_close("E after one update", f64::from(e), m.pass().e, 1e-5, 0.0);
     }
 }
@@ -833,10 +848,12 @@ fn doc004_mazur_ten_thousand_updates() {
     let mut scratch = [0.0f32; Mazur::SCRATCH];
     let (mut e32_last, mut e64_last) = (0.0f32, 0.0f64);
     for _ in 0..10_000 {
-        e32_last = sgd_step(&mut net, &INPUT, &TARGET, Loss::HalfSse, 0.5, false, &mut scratch).unwrap();
+        e32_last =
+            sgd_step(&mut net, (&INPUT, &TARGET), SgdConfig::new(Loss::HalfSse, 0.5).frozen_biases(), &mut scratch)
+                .unwrap();
         e64_last = m.update(0.5, false);
     }
-    let e32_after = sample_loss(&net, &INPUT, &TARGET, Loss::HalfSse, &mut scratch).unwrap();
+    let e32_after = sample_loss(&net, (&INPUT, &TARGET), Loss::HalfSse, &mut scratch).unwrap();
     let e64_after = m.pass().e;
     const REL: f64 = 5e-5;
     assert_close("E after 9,999 updates", f64::from(e32_last), e64_last, REL, 0.0);

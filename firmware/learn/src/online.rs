@@ -36,8 +36,9 @@ impl<'w> Online<'w> {
     /// A learner for `net` with `recipe`'s training configuration; `work` holds the
     /// gradient and the optimiser's state (zeroed here).
     pub fn new(recipe: &Recipe, net: &GestureNet, work: &'w mut [f32; WORK]) -> Result<Self, Error> {
-        if work_len(<GestureNet as Network>::PARAMS, recipe.config.optimizer) > WORK {
-            return Err(Error::Hyperparameter("optimiser needs more state than WORK holds"));
+        let needed = work_len(<GestureNet as Network>::PARAMS, recipe.config.optimizer);
+        if needed > WORK {
+            return Err(Error::BufferTooSmall { needed, found: WORK });
         }
         let trainer = Trainer::new(recipe.config, net, work)?;
         Ok(Online { trainer, recipe: *recipe, scratch: [0.0; <GestureNet as Network>::SCRATCH], steps: 0 })

@@ -5,7 +5,7 @@
 use nn_core::data::Order;
 use nn_core::init::{Init, Rng};
 use nn_core::train::{work_len, EpochReport};
-use nn_core::{Error, Loss, Network, Optimizer, Schedule, TrainConfig, Trainer};
+use nn_core::{Biases, Error, Loss, Network, Optimizer, Schedule, TrainConfig, Trainer};
 
 use crate::buffer::ExampleBuffer;
 use crate::gesture::GestureNet;
@@ -43,7 +43,7 @@ impl Recipe {
             clip_norm: 0.0,
             batch_size: 1,
             shuffle: true,
-            freeze_biases: false,
+            biases: Biases::Train,
             seed: 2,
         },
     };
@@ -65,8 +65,9 @@ pub fn train<const N: usize>(
     recipe: &Recipe,
     mut on_epoch: impl FnMut(u32, &EpochReport),
 ) -> Result<EpochReport, Error> {
-    if recipe.config.optimizer.state_per_param() > OPTIMIZER.state_per_param() {
-        return Err(Error::Hyperparameter("optimiser needs more state than WORK holds"));
+    let needed = work_len(<GestureNet as Network>::PARAMS, recipe.config.optimizer);
+    if needed > WORK {
+        return Err(Error::BufferTooSmall { needed, found: WORK });
     }
     let mut work = [0.0f32; WORK];
     let mut scratch = [0.0f32; <GestureNet as Network>::SCRATCH];

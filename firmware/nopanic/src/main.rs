@@ -25,7 +25,7 @@ use cortex_m_rt::entry;
 use nn_core::activation::Sigmoid;
 use nn_core::codec;
 use nn_core::train::{work_len, Trainer};
-use nn_core::{forward, sgd_step, Dense, Error, Loss, Network, Optimizer, Schedule, TrainConfig};
+use nn_core::{forward, sgd_step, Biases, Dense, Error, Loss, Network, Optimizer, Schedule, SgdConfig, TrainConfig};
 use nn_learn::buffer::{Example, ExampleBuffer};
 use nn_learn::gesture::{self, Gesture, GestureNet};
 use nn_learn::recipe::{self, Recipe};
@@ -69,7 +69,7 @@ fn opaque_config() -> TrainConfig {
         clip_norm: black_box(0.0),
         batch_size: black_box(1),
         shuffle: black_box(true),
-        freeze_biases: black_box(false),
+        biases: black_box(Biases::Train),
         seed: black_box(2),
     }
 }
@@ -83,7 +83,12 @@ pub fn nopanic_sgd_step(
     t: &[f32; 1],
     scratch: &mut [f32; Xor::SCRATCH],
 ) -> Result<f32, Error> {
-    sgd_step(net, x, t, black_box(Loss::HalfSse), black_box(0.5), black_box(true), scratch)
+    sgd_step(
+        net,
+        (x, t),
+        SgdConfig { loss: black_box(Loss::HalfSse), learning_rate: black_box(0.5), biases: black_box(Biases::Train) },
+        scratch,
+    )
 }
 
 /// `forward` on the 2-4-1 network.

@@ -21,7 +21,7 @@ use std::time::Instant;
 
 use nn_core::activation::Sigmoid;
 use nn_core::init::{Init, Rng};
-use nn_core::{forward, sgd_step, Dense, Loss, Network};
+use nn_core::{forward, sgd_step, Dense, Loss, Network, SgdConfig};
 
 use crate::error::CliError;
 use crate::outln;
@@ -177,7 +177,7 @@ pub fn init_net<N: Network>(seed: u32) -> N {
 pub fn epoch<N: Network>(net: &mut N, data: &BenchData, scratch: &mut [f32]) -> Result<(), nn_core::Error> {
     for s in 0..data.len() {
         let (x, t) = data.sample(s);
-        sgd_step(net, x, t, Loss::HalfSse, data.learning_rate, true, scratch)?;
+        sgd_step(net, (x, t), SgdConfig::new(Loss::HalfSse, data.learning_rate), scratch)?;
     }
     Ok(())
 }
@@ -249,7 +249,7 @@ pub fn check_after<N: Network>(data: &BenchData, steps: usize) -> Result<u32, nn
     let mut scratch = vec![0.0f32; N::SCRATCH];
     for k in 0..steps {
         let (x, t) = data.sample(k % data.len());
-        sgd_step(&mut net, x, t, Loss::HalfSse, data.learning_rate, true, &mut scratch)?;
+        sgd_step(&mut net, (x, t), SgdConfig::new(Loss::HalfSse, data.learning_rate), &mut scratch)?;
     }
     Ok(params_fnv1a(&net))
 }

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use nn_core::data::{Dataset, Samples};
 use nn_core::init::{Init, Rng};
-use nn_core::{forward, Activation, LayerSpec, Loss, Mlp, Model, TrainConfig};
+use nn_core::{forward, Activation, Biases, LayerSpec, Loss, Mlp, Model, TrainConfig};
 
 use super::train::{fit, History};
 use crate::error::CliError;
@@ -124,7 +124,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     let mazur_params = vec![0.15, 0.2, 0.25, 0.3, 0.35, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.6];
     let mazur_layers = [(2, 2, Activation::Sigmoid), (2, 2, Activation::Sigmoid)];
     let mazur_data = samples(&[0.05, 0.10], 2, &[0.01, 0.99], 2)?;
-    let frozen = TrainConfig { freeze_biases: true, ..TrainConfig::sgd(Loss::HalfSse, 0.5) };
+    let frozen = TrainConfig { biases: Biases::Frozen, ..TrainConfig::sgd(Loss::HalfSse, 0.5) };
     let mut mazur = net(&mazur_layers, mazur_params.clone())?;
     let one = train(&mut mazur, &mazur_data, frozen, 1)?;
     outln!(

@@ -208,7 +208,7 @@ pub fn pre_activations(net: &Network, l: usize, a: &[f32]) -> Result<Vec<f32>, C
 pub fn loss_and_gradient(net: &Network, x: &[f32], t: &[f32], loss: Loss) -> Result<(f32, Vec<f32>), CliError> {
     let mut scratch = vec![0.0f32; net.scratch_len()];
     let mut grads = vec![0.0f32; net.param_count()];
-    let value = gradient(net, x, t, loss, &mut scratch, &mut grads).map_err(core)?;
+    let value = gradient(net, (x, t), loss, &mut scratch, &mut grads).map_err(core)?;
     Ok((value, grads))
 }
 

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use nn_core::check::{agrees, gradient_check, Difference};
+use nn_core::check::{agrees, gradient_check, Difference, Differences};
 use nn_core::{LayerSpec, Model};
 use serde::Serialize;
 
@@ -139,29 +139,21 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     check_difference_step("--eps", args.eps, &model.specs, &model.params)?;
     let samples = data.samples()?;
     let count = net.param_count();
-    let (mut analytic, mut numeric) = (vec![0.0f32; count], vec![0.0f32; count]);
+    let mut grads = vec![0.0f32; 2 * count];
     let mut scratch = vec![0.0f32; net.scratch_len()];
     let difference = match args.method {
         Method::Central => Difference::Central,
         Method::Forward => Difference::Forward,
     };
-    let agreement = gradient_check(
-        &mut net,
-        &samples,
-        args.input.loss,
-        difference,
-        args.eps,
-        &mut scratch,
-        &mut analytic,
-        &mut numeric,
-    )
-    .map_err(|e| {
+    let how = Differences { loss: args.input.loss, method: difference, epsilon: args.eps };
+    let agreement = gradient_check(&mut net, &samples, how, &mut scratch, &mut grads).map_err(|e| {
         CliError::bad(format!(
             "{} and {} do not fit together: {e}",
             args.input.files.model.display(),
             args.input.files.data.display()
         ))
     })?;
+    let (analytic, numeric) = grads.split_at(count);
     let roundoff = match args.method {
         Method::Central => 8.0,
         Method::Forward => 16.0,
@@ -171,7 +163,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         Method::Central => 0.01,
         Method::Forward => 0.05,
     });
-    let ok = agrees(&analytic, &numeric, atol, rtol) && agreement.max_abs.is_finite();
+    let ok = agrees(analytic, numeric, atol, rtol) && agreement.max_abs.is_finite();
     let method = match args.method {
         Method::Central => "central",
         Method::Forward => "forward",
@@ -182,8 +174,8 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
             loss: agreement.loss,
             method,
             eps: args.eps,
-            analytic: by_layer(&model.specs, &analytic),
-            numeric: by_layer(&model.specs, &numeric),
+            analytic: by_layer(&model.specs, analytic),
+            numeric: by_layer(&model.specs, numeric),
             max_abs_diff: agreement.max_abs,
             max_rel_diff: agreement.max_rel,
             worst: worst.clone(),

@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use nn_core::check::{eigen_range, hessian, taylor};
+use nn_core::check::{eigen_range, hessian, taylor, Differences};
 use nn_core::init::Rng;
 use nn_core::train::{dataset_gradient, evaluate};
 use nn_core::{Mlp, Model};
@@ -115,10 +115,10 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     let mut scratch = vec![0.0f32; net.scratch_len()];
     let mut g = vec![0.0f32; p];
     let f0 = dataset_gradient(&net, &samples, args.input.loss, &mut scratch, &mut g).map_err(fit)?;
-    let (mut g_plus, mut g_minus) = (vec![0.0f32; p], vec![0.0f32; p]);
-    let mut h = vec![0.0f32; p * p];
-    hessian(&mut net, &samples, args.input.loss, args.eps, &mut scratch, &mut g_plus, &mut g_minus, &mut h)
-        .map_err(fit)?;
+    // P × P for the Hessian and one row of work space.
+    let mut h = vec![0.0f32; (p + 1) * p];
+    hessian(&mut net, &samples, Differences::central(args.input.loss, args.eps), &mut scratch, &mut h).map_err(fit)?;
+    h.truncate(p * p);
     let mut work = h.clone();
     let (min, max) = eigen_range(&mut work, p).map_err(|e| CliError::bad(format!("no eigenvalues: {e}")))?;
 

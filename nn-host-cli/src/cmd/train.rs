@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use nn_core::data::{Dataset, Samples};
 use nn_core::train::{evaluate, work_len, TrainConfig};
-use nn_core::{Activation, Error, Model, Optimizer, Schedule, Trainer};
+use nn_core::{Activation, Biases, Error, Model, Optimizer, Schedule, Trainer};
 
 use crate::error::CliError;
 use crate::model_file::{self, Network};
@@ -275,7 +275,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         clip_norm: args.clip_norm,
         batch_size: args.batch_size,
         shuffle: !args.no_shuffle,
-        freeze_biases: args.freeze_biases,
+        biases: if args.freeze_biases { Biases::Frozen } else { Biases::Train },
         seed: args.seed,
     };
     config.validate().map_err(|e| CliError::bad(format!("invalid training options: {e}")))?;

@@ -12,7 +12,7 @@
 #![no_main]
 
 use cortex_m_rt::entry;
-use nn_core::{sgd_step, Loss, Network};
+use nn_core::{sgd_step, Loss, Network, SgdConfig};
 use nn_fw_bench::{exit, init_net, params_fnv1a, random_data, stack_used_by, MazurNet, MidNet, WideNet, XorNet};
 use nn_fw_bench::{MAZUR_T, MAZUR_X, XOR_T, XOR_X};
 use semihosting::println;
@@ -52,7 +52,7 @@ fn train<N: Network, const I: usize, const O: usize>(
     let mut s = 0;
     for _ in 0..n {
         let (Some(xs), Some(ts)) = (x.get(s), t.get(s)) else { exit(3) };
-        if sgd_step(net, xs, ts, Loss::HalfSse, lr, true, scratch).is_err() {
+        if sgd_step(net, (xs, ts), SgdConfig::new(Loss::HalfSse, lr), scratch).is_err() {
             exit(4);
         }
         s += 1;

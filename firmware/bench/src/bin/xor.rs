@@ -7,7 +7,7 @@
 #![no_main]
 
 use cortex_m_rt::entry;
-use nn_core::{forward, sgd_step, Error, Loss, Network};
+use nn_core::{forward, sgd_step, Error, Loss, Network, SgdConfig};
 use nn_fw_bench::{exit, init_net, XorNet, XOR_T, XOR_X};
 
 /// One training step: nn-core's `sgd_step` for the xor net.
@@ -19,7 +19,7 @@ pub fn xor_step(
     t: &[f32; 1],
     scratch: &mut [f32; XorNet::SCRATCH],
 ) -> Result<f32, Error> {
-    sgd_step(net, x, t, Loss::HalfSse, 0.5, true, scratch)
+    sgd_step(net, (x, t), SgdConfig::new(Loss::HalfSse, 0.5), scratch)
 }
 
 /// The seed-1 initial weights.

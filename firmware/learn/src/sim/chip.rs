@@ -25,11 +25,12 @@
 
 use core::cell::RefCell;
 
-use super::gestures::{GestureSim, XorShift32};
+use super::gestures::GestureSim;
 use crate::gesture::Gesture;
 use crate::window::Sample;
 use embedded_hal::delay::DelayNs;
 use embedded_hal::i2c::{self, ErrorKind, ErrorType, I2c, NoAcknowledgeSource, Operation};
+use nn_core::init::Rng;
 
 /// 7-bit I2C address of the accelerometer.
 pub const ACCEL_ADDR: u8 = 0x19;
@@ -146,7 +147,7 @@ impl core::fmt::Display for InjectedFaults {
 #[derive(Debug, Clone)]
 struct Faults {
     plan: FaultPlan,
-    rng: XorShift32,
+    rng: Rng,
     /// The running episode and the transfers it has left.
     episode: Option<(Episode, u32)>,
     /// Alternates the kind of transient error.
@@ -158,7 +159,7 @@ impl Faults {
     fn new(plan: FaultPlan) -> Self {
         Faults {
             plan,
-            rng: XorShift32::new(plan.seed),
+            rng: Rng::from_state(plan.seed),
             episode: None,
             toggle: false,
             injected: InjectedFaults::default(),

@@ -1,52 +1,14 @@
 //! The gesture simulator: [`GestureSim`], a seeded, noisy simulator of the three
 //! [`Gesture`]s as an LSM303AGR would report them, used by the QEMU firmware (behind the
-//! simulated chip, [`super::chip`]) and by host tests; and [`XorShift32`], its generator.
+//! simulated chip, [`super::chip`]) and by host tests.
 //!
-//! Every step is deterministic: the simulator uses a xorshift generator and `libm`, so
+//! Every step is deterministic: the simulator uses `nn_core::init::Rng` and `libm`, so
 //! the host and a Cortex-M (with or without FPU) produce the same bits.
+
+use nn_core::init::Rng;
 
 use crate::gesture::Gesture;
 use crate::window::{Sample, Window, FULL_SCALE_MG, WINDOW};
-
-/// Marsaglia's xorshift32 (shifts 13, 17, 5): tiny, seeded, identical everywhere.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct XorShift32 {
-    state: u32,
-}
-
-impl XorShift32 {
-    /// A generator seeded with `seed` (a zero seed, which xorshift cannot leave, is replaced).
-    pub const fn new(seed: u32) -> Self {
-        XorShift32 { state: if seed == 0 { 0x9E37_79B9 } else { seed } }
-    }
-
-    /// The next 32 random bits.
-    pub fn next_u32(&mut self) -> u32 {
-        let mut x = self.state;
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        self.state = x;
-        x
-    }
-
-    /// Uniform in `[0, 1)`, with 24 random bits (exact in `f32`).
-    pub fn uniform(&mut self) -> f32 {
-        (self.next_u32() >> 8) as f32 * (1.0 / 16_777_216.0)
-    }
-
-    /// Uniform in `[low, high)`.
-    pub fn range(&mut self, low: f32, high: f32) -> f32 {
-        low + (high - low) * self.uniform()
-    }
-
-    /// Approximately standard normal: the Irwin–Hall sum of four uniforms, centred and
-    /// scaled to unit variance (tails end at ±3.46, which is all a sensor model needs).
-    pub fn gaussian(&mut self) -> f32 {
-        let sum = self.uniform() + self.uniform() + self.uniform() + self.uniform();
-        (sum - 2.0) * 1.732_050_8
-    }
-}
 
 /// 1 g in milli-g.
 const G_MG: f32 = 1000.0;
@@ -92,7 +54,7 @@ struct Motion {
 /// ```
 #[derive(Debug, Clone)]
 pub struct GestureSim {
-    rng: XorShift32,
+    rng: Rng,
     motion: Motion,
     /// Samples produced since the window started.
     t: u32,
@@ -101,7 +63,8 @@ pub struct GestureSim {
 impl GestureSim {
     /// A simulator whose whole output is fixed by `seed`. It starts in a still window.
     pub fn new(seed: u32) -> Self {
-        let mut rng = XorShift32::new(seed);
+        // The raw seed is the generator's state (not Rng::new's hash), as it always was.
+        let mut rng = Rng::from_state(seed);
         let motion = Self::draw(&mut rng, Gesture::Still);
         GestureSim { rng, motion, t: 0 }
     }
@@ -148,7 +111,7 @@ impl GestureSim {
         a.map(quantise)
     }
 
-    fn draw(rng: &mut XorShift32, gesture: Gesture) -> Motion {
+    fn draw(rng: &mut Rng, gesture: Gesture) -> Motion {
         let azimuth = rng.range(0.0, TWO_PI);
         let noise_mg = rng.range(8.0, 45.0);
         let tremor_mg = rng.range(0.0, 60.0);
@@ -207,34 +170,6 @@ mod tests {
     use super::*;
     use crate::gesture::CLASSES;
     use crate::window::{checked_features, features};
-
-    #[test]
-    fn xorshift_known_sequence() {
-        // xorshift32(13, 17, 5) from seed 1, computed by hand from the definition.
-        let mut r = XorShift32::new(1);
-        assert_eq!(r.next_u32(), 270_369);
-        assert_eq!(r.next_u32(), 67_634_689);
-        assert_eq!(r.next_u32(), 2_647_435_461);
-    }
-
-    #[test]
-    fn uniform_and_gaussian_ranges() {
-        let mut r = XorShift32::new(42);
-        let (mut sum, mut sum_sq) = (0.0f64, 0.0f64);
-        let n = 20_000;
-        for _ in 0..n {
-            let u = r.uniform();
-            assert!((0.0..1.0).contains(&u));
-            let g = f64::from(r.gaussian());
-            assert!(g.abs() <= 3.47);
-            sum += g;
-            sum_sq += g * g;
-        }
-        let mean = sum / f64::from(n);
-        let var = sum_sq / f64::from(n) - mean * mean;
-        assert!(mean.abs() < 0.03, "mean {mean}");
-        assert!((var - 1.0).abs() < 0.05, "variance {var}");
-    }
 
     #[test]
     fn samples_are_on_the_sensor_grid() {

@@ -80,7 +80,8 @@ pub fn reference(demo: &Demo, steps: u32, plan: FaultPlan) -> Result<LongRunRepo
     };
     let mut held_out = ExampleBuffer::<HELD_OUT>::new();
     for i in 0..HELD_OUT {
-        held_out.push(read(Demo::gesture(i))?).map_err(|_| LongRunError::Net(Error::Shape))?;
+        let full = Error::BufferTooSmall { needed: i + 1, found: held_out.capacity() };
+        held_out.push(read(Demo::gesture(i))?).map_err(|_| LongRunError::Net(full))?;
     }
     let mut net = demo.recipe.initial_net();
     let mut work = [0.0f32; WORK];
@@ -113,7 +114,8 @@ pub fn reference(demo: &Demo, steps: u32, plan: FaultPlan) -> Result<LongRunRepo
         }
     }
     let mut record = [0u8; 512];
-    let len = codec::encode(&net, &mut record).map_err(|_| LongRunError::Net(Error::Shape))?;
+    let short = Error::BufferTooSmall { needed: codec::encoded_len(&net), found: record.len() };
+    let len = codec::encode(&net, &mut record).map_err(|_| LongRunError::Net(short))?;
     if let Some([a, b, c, d]) = len.checked_sub(4).and_then(|at| record.get(at..len)) {
         report.model_crc = u32::from_le_bytes([*a, *b, *c, *d]);
     }

@@ -2,7 +2,7 @@
 //! and the Taylor/Hessian example.
 
 use nn_core::check::{eigen_range, gradient_of, hessian_of, newton_step, taylor};
-use nn_core::{forward, sgd_step, Activation, Loss, Model};
+use nn_core::{forward, sgd_step, Activation, Loss, Model, SgdConfig};
 
 use super::{core, f, layer_outputs, loss_and_gradient, network, pre_activations, Files, Page};
 use crate::error::CliError;
@@ -62,7 +62,7 @@ pub fn linear(page: &mut Page) -> Result<(), CliError> {
             )?,
             _ => {}
         }
-        sgd_step(&mut net, &x, &t, Loss::Sse, 0.1, true, &mut scratch).map_err(core)?;
+        sgd_step(&mut net, (&x, &t), SgdConfig::new(Loss::Sse, 0.1), &mut scratch).map_err(core)?;
     }
     page.wrong(
         "L41",

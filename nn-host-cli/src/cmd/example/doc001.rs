@@ -2,7 +2,7 @@
 
 use nn_core::data::Dataset;
 use nn_core::train::{evaluate, work_len};
-use nn_core::{forward, sgd_step, Activation, Loss, Model, Optimizer, TrainConfig, Trainer};
+use nn_core::{forward, sgd_step, Activation, Loss, Model, Optimizer, SgdConfig, TrainConfig, Trainer};
 
 use super::{core, f, loss_and_gradient, network, Files, Page};
 use crate::error::CliError;
@@ -46,7 +46,7 @@ pub fn line(page: &mut Page) -> Result<(), CliError> {
             f(g[1]),
             f(g[0])
         ))?;
-        sgd_step(&mut net, x, t, Loss::Sse, 0.1, true, &mut scratch).map_err(core)?;
+        sgd_step(&mut net, (x, t), SgdConfig::new(Loss::Sse, 0.1), &mut scratch).map_err(core)?;
         page.line(format!(
             "  b ← b − 0.1·∂loss/∂b = {}, w ← w − 0.1·∂loss/∂w = {}",
             f(net.params()[1]),

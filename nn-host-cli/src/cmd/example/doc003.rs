@@ -1,9 +1,9 @@
 //! Document 003: `update_weights`, the forward-difference gradient, against backprop, on
 //! document 004's 2-2-2 network (the document's own numbers were lost with its images).
 
-use nn_core::check::{numeric_gradient, Difference};
+use nn_core::check::{numeric_gradient, Differences};
 use nn_core::train::dataset_gradient;
-use nn_core::{Loss, Model, Optimizer};
+use nn_core::{Loss, Model};
 
 use super::doc004::{mazur_network, MAZUR_DATA};
 use super::{core, f, Page};
@@ -26,10 +26,10 @@ pub fn differences(page: &mut Page) -> Result<(), CliError> {
     page.line(format!("{:>8} {:>14} {:>12} {:>14} {:>12}", "ε", "forward", "error", "central", "error"))?;
     let mut numeric = vec![0.0f32; p];
     for eps in [1e-1f32, 1e-2, 1e-3, 1e-4] {
-        numeric_gradient(&mut net, &MAZUR_DATA, Loss::HalfSse, Difference::Forward, eps, &mut scratch, &mut numeric)
+        numeric_gradient(&mut net, &MAZUR_DATA, Differences::forward(Loss::HalfSse, eps), &mut scratch, &mut numeric)
             .map_err(core)?;
         let forward = numeric[W5];
-        numeric_gradient(&mut net, &MAZUR_DATA, Loss::HalfSse, Difference::Central, eps, &mut scratch, &mut numeric)
+        numeric_gradient(&mut net, &MAZUR_DATA, Differences::central(Loss::HalfSse, eps), &mut scratch, &mut numeric)
             .map_err(core)?;
         let central = numeric[W5];
         let err = |v: f32| sig(f64::from(v) - f64::from(analytic[W5]), 2);
@@ -46,12 +46,12 @@ pub fn differences(page: &mut Page) -> Result<(), CliError> {
     page.blank()?;
     page.line("One update_weights step (η = 0.5, ε = 0.001): every partial derivative taken at the original weights, then all")?;
     page.line("weights moved together — the same as one step of gradient descent with backprop's gradient:")?;
-    numeric_gradient(&mut net, &MAZUR_DATA, Loss::HalfSse, Difference::Forward, 1e-3, &mut scratch, &mut numeric)
+    numeric_gradient(&mut net, &MAZUR_DATA, Differences::forward(Loss::HalfSse, 1e-3), &mut scratch, &mut numeric)
         .map_err(core)?;
     let mut by_difference = net.clone();
     let mut by_backprop = net.clone();
     for (net, grads) in [(&mut by_difference, &numeric), (&mut by_backprop, &analytic)] {
-        Optimizer::Sgd.update(net.params_mut(), grads, &mut [], &mut [], 0.5, 0.0, 1, true);
+        net.params_mut().iter_mut().zip(grads.iter()).for_each(|(w, g)| *w -= 0.5 * g);
     }
     let names = ["w1", "w2", "w3", "w4", "b1", "b1", "w5", "w6", "w7", "w8", "b2", "b2"];
     page.line(format!("{:>6} {:>14} {:>14}", "", "differences", "backprop"))?;

@@ -1,7 +1,7 @@
 //! Document 004: f(x) = wx at several learning rates, and Mazur's 2-2-2 network.
 
 use nn_core::train::{evaluate, work_len, TrainConfig};
-use nn_core::{activation, sgd_step, Activation, Error, Loss, Model, Trainer};
+use nn_core::{activation, sgd_step, Activation, Biases, Error, Loss, Model, SgdConfig, Trainer};
 
 use super::{core, f, layer_outputs, loss_and_gradient, network, pre_activations, Files, Page};
 use crate::error::CliError;
@@ -52,7 +52,7 @@ enum Outcome {
 fn scalar_run(rate: f32, shown: usize) -> Result<(Vec<f32>, Vec<f32>, Outcome), CliError> {
     const LIMIT: u32 = 500;
     let mut net = network(&SCALAR, &[0.0, 0.0])?;
-    let config = TrainConfig { freeze_biases: true, ..TrainConfig::sgd(Loss::HalfSse, rate) };
+    let config = TrainConfig { biases: Biases::Frozen, ..TrainConfig::sgd(Loss::HalfSse, rate) };
     let mut work = vec![0.0f32; work_len(net.param_count(), config.optimizer)];
     let mut trainer = Trainer::new(config, &net, &mut work).map_err(core)?;
     let (mut order, mut scratch) = ([0u32], vec![0.0f32; net.scratch_len()]);
@@ -93,7 +93,8 @@ pub fn scalar(page: &mut Page) -> Result<(), CliError> {
     for epoch in 1..=2 {
         let (e, g) = loss_and_gradient(&net, &[1.0], &[1.0], Loss::HalfSse)?;
         let w = net.params()[0];
-        sgd_step(&mut net, &[1.0], &[1.0], Loss::HalfSse, 0.5, false, &mut scratch).map_err(core)?;
+        sgd_step(&mut net, (&[1.0], &[1.0]), SgdConfig::new(Loss::HalfSse, 0.5).frozen_biases(), &mut scratch)
+            .map_err(core)?;
         page.line(format!(
             "epoch {epoch}: w = {}, E = {}, ∂E/∂w = x(wx − t) = {}, w ← w − 0.5·∂E/∂w = {}",
             f(w),
@@ -162,7 +163,7 @@ pub fn mazur(page: &mut Page) -> Result<(), CliError> {
     page.line(format!("∂E/∂w1…w4 = {}", grads[..4].join(", ")))?;
     page.line(format!("∂E/∂w5…w8 = {}", grads[4..].join(", ")))?;
     let mut scratch = vec![0.0f32; net.scratch_len()];
-    sgd_step(&mut net, &x, &t, Loss::HalfSse, 0.5, false, &mut scratch).map_err(core)?;
+    sgd_step(&mut net, (&x, &t), SgdConfig::new(Loss::HalfSse, 0.5).frozen_biases(), &mut scratch).map_err(core)?;
     let w: Vec<String> = [0, 1, 2, 3, 6, 7, 8, 9].iter().map(|&k| f(net.params()[k])).collect();
     page.line(format!("after one update (biases frozen): w1…w4 = {}", w[..4].join(", ")))?;
     page.line(format!("                                  w5…w8 = {}", w[4..].join(", ")))?;
@@ -172,7 +173,7 @@ pub fn mazur(page: &mut Page) -> Result<(), CliError> {
     page.blank()?;
 
     page.line("10,000 updates on the one sample, biases frozen (nn-core's Trainer, per-sample SGD):")?;
-    let frozen = train_mazur(true)?;
+    let frozen = train_mazur(Biases::Frozen)?;
     page.line(format!(
         "E in the forward pass of the 10,000th iteration (before its update): {}   (Mazur publishes 0.0000351085)",
         f(frozen.last_before)
@@ -183,7 +184,7 @@ pub fn mazur(page: &mut Page) -> Result<(), CliError> {
         f(frozen.outputs[0]),
         f(frozen.outputs[1])
     ))?;
-    let trained = train_mazur(false)?;
+    let trained = train_mazur(Biases::Train)?;
     page.line(format!(
         "with every bias trained too (one bias per neuron): E after 10,000 updates = {}",
         f(trained.after)
@@ -223,9 +224,9 @@ struct MazurRun {
     outputs: Vec<f32>,
 }
 
-fn train_mazur(freeze_biases: bool) -> Result<MazurRun, CliError> {
+fn train_mazur(biases: Biases) -> Result<MazurRun, CliError> {
     let mut net = mazur_network()?;
-    let config = TrainConfig { freeze_biases, ..TrainConfig::sgd(Loss::HalfSse, 0.5) };
+    let config = TrainConfig { biases, ..TrainConfig::sgd(Loss::HalfSse, 0.5) };
     let mut work = vec![0.0f32; work_len(net.param_count(), config.optimizer)];
     let mut trainer = Trainer::new(config, &net, &mut work).map_err(core)?;
     let (mut order, mut scratch) = ([0u32], vec![0.0f32; net.scratch_len()]);
