@@ -58,6 +58,9 @@ pub const VERSIONS: [Version; 2] = [
     Version { number: 1, keys: &["format", "version", "layers"], required: 3 },
     Version { number: 2, keys: &["format", "version", "layers", "labels"], required: 3 },
 ];
+/// Why a softmax layer needs two outputs or more.
+pub const SOFTMAX_OF_ONE: &str =
+    "softmax of a single output is always 1 and learns nothing; expected 2 or more outputs, or sigmoid for one";
 /// Longest class name, in characters.
 pub const MAX_LABEL_CHARS: usize = 200;
 
@@ -529,6 +532,9 @@ impl Reader<'_> {
                 return Err(self.err(row.pos, &row_segs, format!("the model has more than {MAX_PARAMS} parameters")));
             }
         }
+        if activation == Activation::Softmax && rows.len() == 1 {
+            return Err(self.err(act_node.pos, &act_segs, SOFTMAX_OF_ONE));
+        }
         let b_segs = [here[0], here[1], Seg::Key("biases")];
         let biases = self.array(b_node, &b_segs, "an array of biases, one per neuron")?;
         if biases.len() != rows.len() {
@@ -700,6 +706,9 @@ mod tests {
         assert!(e.contains("version: is 3; this nn reads version 1, 2"), "{e}");
         let e = load(&MAZUR.replace("]}]}", "]}], \"labels\": [\"a\", \"b\"]}")).unwrap_err();
         assert!(e.contains("unknown key \"labels\"; expected only format, version, layers"), "{e}");
+        let one = r#"{"format": "nn-model", "version": 1, "layers": [{"activation": "softmax", "weights": [[1]], "biases": [0]}]}"#;
+        let e = load(one).unwrap_err();
+        assert!(e.starts_with("m.json:1:64: layers[0].activation: softmax of a single output is always 1"), "{e}");
         let e = load(&MAZUR.replace("nn-model", "keras")).unwrap_err();
         assert!(e.contains("format: is \"keras\""), "{e}");
         let e = load(&MAZUR.replace("\"biases\": [0.35, 0.35]", "\"bias\": [0.35, 0.35]")).unwrap_err();

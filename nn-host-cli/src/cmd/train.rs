@@ -744,3 +744,55 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model_file::ModelFile;
+
+    const SOFTMAX: &str = r#"{"format": "nn-model", "version": 1, "layers": [
+        {"activation": "softmax", "weights": [[1], [2]], "biases": [0, 0]}]}"#;
+
+    fn labelled(rows: &str) -> (ModelFile, DataFile) {
+        let model = ModelFile::from_json(Path::new("m.json"), SOFTMAX).unwrap();
+        let data = crate::data_file::parse(Path::new("d.csv"), rows, &model, Targets::For(Loss::SoftmaxCe)).unwrap();
+        (model, data)
+    }
+
+    #[test]
+    fn no_pass_over_the_data_is_made_that_nobody_asked_for() {
+        let (model, data) = labelled("x,class\n0,0\n1,1\n2,1\n-1,0\n");
+        let samples = data.samples().unwrap();
+        let config = TrainConfig::sgd(Loss::SoftmaxCe, 0.1);
+        let mut net = model.network().unwrap();
+        let quiet = fit(&mut net, &samples, config, 3, Plan::default(), |_| {}).unwrap();
+        assert_eq!(quiet.epochs.len(), 3);
+        assert!(quiet.epochs.iter().all(|r| r.train.is_none() && r.validation.is_none()));
+        let mut again = model.network().unwrap();
+        let plan = Plan { track_training: true, classes: Some(2), ..Plan::default() };
+        let watched = fit(&mut again, &samples, config, 3, plan, |_| {}).unwrap();
+        assert!(watched.epochs.iter().all(|r| r.train.is_some_and(|s| s.accuracy.is_some())));
+        // Watching changes nothing about the training itself.
+        assert_eq!(net.params(), again.params());
+        assert_eq!(quiet.losses(), watched.losses());
+    }
+
+    #[test]
+    fn a_split_is_stratified_seeded_and_in_file_order() {
+        // 8 of class 0, 4 of class 1: a quarter held out is 2 and 1.
+        let rows: String = (0..12).map(|k| format!("{k},{}\n", u8::from(k % 3 == 2))).collect();
+        let (_, data) = labelled(&format!("x,class\n{rows}"));
+        let (train, validation) = split(&data, 0.25, 5, Some(2)).unwrap();
+        assert_eq!((train.len(), validation.len()), (9, 3));
+        let ones = |d: &DataFile| d.targets.chunks(2).filter(|t| t[1] == 1.0).count();
+        assert_eq!((ones(&train), ones(&validation)), (3, 1));
+        assert!(validation.lines.windows(2).all(|w| w[0] < w[1]) && train.lines.windows(2).all(|w| w[0] < w[1]));
+        let mut all: Vec<usize> = train.lines.iter().chain(&validation.lines).copied().collect();
+        all.sort_unstable();
+        assert_eq!(all, data.lines);
+        let (_, same) = split(&data, 0.25, 5, Some(2)).unwrap();
+        assert_eq!(same.lines, validation.lines);
+        let e = split(&data, 0.01, 5, Some(2)).unwrap_err().to_string();
+        assert!(e.contains("leaves 12 for training and 0 for validation"), "{e}");
+    }
+}
