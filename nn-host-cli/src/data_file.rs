@@ -523,8 +523,9 @@ fn class_indices(cells: &[LabelCell], model: &ModelFile, classes: Classes) -> Re
         return Err((
             offset,
             format!(
-                "the label column holds {} ({shown}), but the {} network in {} tells {count} apart",
-                crate::model_file::count(names.len(), "class"),
+                "the label column holds {} {} ({shown}), but the {} network in {} tells {count} apart",
+                names.len(),
+                if names.len() == 1 { "class" } else { "classes" },
                 model.shape(),
                 model.path.display()
             ),
