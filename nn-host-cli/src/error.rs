@@ -4,7 +4,7 @@
 //! |------|---------|
 //! | 0 | success |
 //! | 1 | a check disagrees: `nn gradcheck` beyond its tolerance, `nn verify-device` device ≠ host |
-//! | 2 | bad input: a file, value or option is wrong (or a subcommand is not available yet) |
+//! | 2 | bad input: a file, value or option is wrong |
 //! | 3 | training diverged; the last good parameters were written |
 //! | 130 | `nn train` interrupted (Ctrl-C); the parameters at the last batch boundary (or the best epoch's, with `--early-stopping`) were written |
 

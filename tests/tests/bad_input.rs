@@ -826,7 +826,10 @@ fn validation_labels_and_target_columns_refuse_bad_choices() {
         ),
         (
             s(&["predict", "--model", "bad-labels.json", "--data", "d.csv"]),
-            vec!["bad-labels.json:3:11: ", "labels: has 2 names, expected 3 (one per output of the softmax output layer)"],
+            vec![
+                "bad-labels.json:3:11: ",
+                "labels: has 2 names, expected 3 (one per output of the softmax output layer)",
+            ],
         ),
         (
             s(&["eval", "--model", "labels-on-m.json", "--data", "d.csv", "--loss", "mse"]),
