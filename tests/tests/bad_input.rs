@@ -746,6 +746,8 @@ fn validation_labels_and_target_columns_refuse_bad_choices() {
             "out.json",
         ])
     };
+    // nn train on the XOR model and data, with `extra` options.
+    let on_xor = |extra: &[&str]| [train("m.json", "d.csv", "mse"), s(extra)].concat();
     let labelled =
         SOFTMAX.replace("\"version\": 1", "\"version\": 2").replace("}]}", "}], \"labels\": [\"a\", \"b\", \"c\"]}");
     let text = "x1,x2,class\n1,2,a\n3,4,b\n5,6,c\n";
@@ -761,49 +763,31 @@ fn validation_labels_and_target_columns_refuse_bad_choices() {
     };
     let cases: Vec<(Vec<String>, Vec<&str>)> = vec![
         // --validation-split outside (0, 1), or leaving a side empty (4 samples in d.csv).
+        (on_xor(&["--validation-split", "0"]), vec!["expected a fraction between 0 and 1"]),
+        (on_xor(&["--validation-split", "1"]), vec!["expected a fraction between 0 and 1"]),
+        (on_xor(&["--validation-split", "-0.5"]), vec!["expected a fraction"]),
+        (on_xor(&["--validation-split", "nan"]), vec!["not a number"]),
         (
-            [train("m.json", "d.csv", "mse"), s(&["--validation-split", "0"])].concat(),
-            vec!["expected a fraction between 0 and 1"],
-        ),
-        (
-            [train("m.json", "d.csv", "mse"), s(&["--validation-split", "1"])].concat(),
-            vec!["expected a fraction between 0 and 1"],
-        ),
-        ([train("m.json", "d.csv", "mse"), s(&["--validation-split", "-0.5"])].concat(), vec!["expected a fraction"]),
-        ([train("m.json", "d.csv", "mse"), s(&["--validation-split", "nan"])].concat(), vec!["not a number"]),
-        (
-            [train("m.json", "d.csv", "mse"), s(&["--validation-split", "0.1"])].concat(),
+            on_xor(&["--validation-split", "0.1"]),
             vec!["--validation-split 0.1 of the 4 samples in d.csv leaves 4 for training and 0 for validation"],
         ),
-        (
-            [train("m.json", "d.csv", "mse"), s(&["--validation-split", "0.9"])].concat(),
-            vec!["leaves 0 for training and 4 for validation"],
-        ),
-        (
-            [train("m.json", "d.csv", "mse"), s(&["--validation", "d.csv", "--validation-split", "0.5"])].concat(),
-            vec!["cannot be used with"],
-        ),
+        (on_xor(&["--validation-split", "0.9"]), vec!["leaves 0 for training and 4 for validation"]),
+        (on_xor(&["--validation", "d.csv", "--validation-split", "0.5"]), vec!["cannot be used with"]),
         // A validation file whose columns differ.
         (
-            [train("m.json", "d.csv", "mse"), s(&["--validation", "other.csv"])].concat(),
+            on_xor(&["--validation", "other.csv"]),
             vec!["other.csv:1:1: the header (p,q,y) differs from the training data's (x1,x2,y) in d.csv"],
         ),
         (
-            [train("m.json", "d.csv", "mse"), s(&["--validation", "wide.csv"])].concat(),
+            on_xor(&["--validation", "wide.csv"]),
             vec!["wide.csv:1:1: the header has 4 columns (x1,x2,x3,y), expected 3"],
         ),
-        (
-            [train("m.json", "d.csv", "mse"), s(&["--validation", "missing.csv"])].concat(),
-            vec!["missing.csv: cannot read the file"],
-        ),
+        (on_xor(&["--validation", "missing.csv"]), vec!["missing.csv: cannot read the file"]),
         // Early stopping: a patience of 0, or nothing to watch.
-        ([train("m.json", "d.csv", "mse"), s(&["--early-stopping", "0"])].concat(), vec!["a patience of 0"]),
+        (on_xor(&["--early-stopping", "0"]), vec!["a patience of 0"]),
+        (on_xor(&["--early-stopping", "-3"]), vec!["expected a whole number of epochs"]),
         (
-            [train("m.json", "d.csv", "mse"), s(&["--early-stopping", "-3"])].concat(),
-            vec!["expected a whole number of epochs"],
-        ),
-        (
-            [train("m.json", "d.csv", "mse"), s(&["--early-stopping", "3"])].concat(),
+            on_xor(&["--early-stopping", "3"]),
             vec!["--early-stopping watches the validation loss; give a validation set"],
         ),
         // Class names: unknown to the model, unseen in training, absent from the model,
@@ -836,28 +820,16 @@ fn validation_labels_and_target_columns_refuse_bad_choices() {
             vec!["labels-on-m.json:", "labels: has 3 names, expected 2 (a single output tells 2 classes apart"],
         ),
         // Target columns by name or position.
+        (on_xor(&["--target", "z"]), vec!["d.csv:1:1: --target \"z\": no such column; the header has x1,x2,y"]),
+        (on_xor(&["--target", "0"]), vec!["d.csv:1:1: --target 0: column positions start at 1"]),
+        (on_xor(&["--target", "4"]), vec!["d.csv:1:1: --target 4: the file has only 3 columns"]),
+        (on_xor(&["--target", "y,3"]), vec!["d.csv:1:1: --target names column 3 (\"y\") twice"]),
         (
-            [train("m.json", "d.csv", "mse"), s(&["--target", "z"])].concat(),
-            vec!["d.csv:1:1: --target \"z\": no such column; the header has x1,x2,y"],
-        ),
-        (
-            [train("m.json", "d.csv", "mse"), s(&["--target", "0"])].concat(),
-            vec!["d.csv:1:1: --target 0: column positions start at 1"],
-        ),
-        (
-            [train("m.json", "d.csv", "mse"), s(&["--target", "4"])].concat(),
-            vec!["d.csv:1:1: --target 4: the file has only 3 columns"],
-        ),
-        (
-            [train("m.json", "d.csv", "mse"), s(&["--target", "y,3"])].concat(),
-            vec!["d.csv:1:1: --target names column 3 (\"y\") twice"],
-        ),
-        (
-            [train("m.json", "d.csv", "mse"), s(&["--target", "x1,y"])].concat(),
+            on_xor(&["--target", "x1,y"]),
             vec!["d.csv:1:1: the header has 3 columns (x1,x2,y), 2 targets of them chosen by --target, expected 3"],
         ),
         (
-            [train("m.json", "d.csv", "mse"), s(&["--no-header", "--target", "y"])].concat(),
+            on_xor(&["--no-header", "--target", "y"]),
             vec!["d.csv:1:1: --target \"y\": with --no-header the columns have no names; give positions from 1"],
         ),
         (
@@ -865,10 +837,7 @@ fn validation_labels_and_target_columns_refuse_bad_choices() {
             vec!["d.csv:1:1: \"x1\" is not a number", "(column \"column1\", data row 1)"],
         ),
         // A plot format that is neither PNG nor SVG; a softmax of one output.
-        (
-            [train("m.json", "d.csv", "mse"), s(&["--plot", "loss.pdf"])].concat(),
-            vec!["loss.pdf: a plot is written as PNG or SVG"],
-        ),
+        (on_xor(&["--plot", "loss.pdf"]), vec!["loss.pdf: a plot is written as PNG or SVG"]),
         (
             s(&["eval", "--model", "one.json", "--data", "d.csv", "--loss", "mse"]),
             vec!["one.json:1:64: layers[0].activation: softmax of a single output"],

@@ -26,6 +26,11 @@ fn iris_model(d: &Path) {
         .success();
 }
 
+/// A 1-1 sigmoid model (a single-output classifier) at `d/name`.
+fn one_sigmoid(d: &Path, name: &str) {
+    nn().current_dir(d).args(["init", "--layers", "1,1", "--activations", "sigmoid", "--out", name]).assert().success();
+}
+
 /// `nn train` on iris.data with Adam; `extra` adds options.
 fn train_iris(d: &Path, extra: &[&str]) -> std::process::Output {
     let mut cmd = nn();
@@ -174,10 +179,7 @@ fn target_columns_by_name_or_position_and_every_classifier_shape() {
 
     // A single sigmoid output with text labels: two classes, stored sorted.
     write(d.path(), "yes.csv", "x,answer\n0,no\n1,yes\n0.1,no\n0.9,yes\n");
-    nn().current_dir(d.path())
-        .args(["init", "--layers", "1,1", "--activations", "sigmoid", "--out", "one.json"])
-        .assert()
-        .success();
+    one_sigmoid(d.path(), "one.json");
     nn().current_dir(d.path())
         .args(["train", "--model", "one.json", "--data", "yes.csv", "--loss", "bce", "--lr", "2", "--epochs", "200"])
         .args(["--out", "yes.json"])
@@ -247,10 +249,7 @@ fn early_stopping_writes_the_best_epoch_and_says_which() {
     // after the patience.
     write(d.path(), "t.csv", "x,y\n0,0\n1,1\n0,0\n1,1\n");
     write(d.path(), "v.csv", "x,y\n0,1\n1,0\n");
-    nn().current_dir(d.path())
-        .args(["init", "--layers", "1,1", "--activations", "sigmoid", "--out", "m.json"])
-        .assert()
-        .success();
+    one_sigmoid(d.path(), "m.json");
     nn().current_dir(d.path())
         .args(["train", "--model", "m.json", "--data", "t.csv", "--validation", "v.csv", "--loss", "bce"])
         .args(["--lr", "0.5", "--epochs", "1000", "--early-stopping", "4", "--log", "log.csv", "--out", "best.json"])
