@@ -731,6 +731,18 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
             args.out.display()
         )));
     }
+    if !train_score.loss.is_finite() {
+        // Without a per-epoch score nothing looked at the whole data set between the
+        // updates (each of which nn-core checked); the final score is that look.
+        return Err(CliError::Diverged(format!(
+            "after epoch {done} the {} loss over {} is {}: the parameters written to {} overflow f32 on the data; \
+             try a smaller --lr or a --clip-norm",
+            args.input.loss.name(),
+            data_path.display(),
+            train_score.loss,
+            args.out.display()
+        )));
+    }
     if let Some(Stop::Interrupted { epoch, updates }) = history.stopped {
         let which = match (history.restored_best, history.best) {
             (true, Some((best, _))) => format!("the parameters of epoch {best}, the best on the validation set,"),
