@@ -7,10 +7,10 @@
 use std::path::{Path, PathBuf};
 
 use nn_core::data::Samples;
-use nn_core::{Activation, Loss};
+use nn_core::Loss;
 
 use crate::error::CliError;
-use crate::model_file::{parse_f32, shorten, utf8_text, ModelFile};
+use crate::model_file::{check_label, parse_f32, shorten, utf8_text, ModelFile};
 use crate::output;
 
 /// Tolerance on the sum of a row of `softmax_ce` probability targets.
@@ -30,8 +30,10 @@ pub enum Targets {
 pub struct DataFile {
     /// Where it came from.
     pub path: PathBuf,
-    /// The header's column names.
+    /// The header's column names (column1, column2, … without a header row).
     pub header: Vec<String>,
+    /// The names of the input columns, in file order.
+    pub input_names: Vec<String>,
     /// Input rows, `input_width` values each.
     pub inputs: Vec<f32>,
     /// Target rows, `target_width` values each (class labels expanded to one-hot); empty
@@ -43,6 +45,9 @@ pub struct DataFile {
     pub target_width: usize,
     /// Whether the targets came from a class-label column.
     pub labels: bool,
+    /// The class names found in the label column when the model had none and they
+    /// were inferred ([`Classes::Infer`]); `nn train` stores them in the model.
+    pub classes: Option<Vec<String>>,
     /// The 1-based line of each data row in the file (for messages about a row).
     pub lines: Vec<usize>,
 }
@@ -69,30 +74,60 @@ impl DataFile {
             .map_err(|e| CliError::in_file(&self.path, format!("the data do not fit the model: {e}")))
     }
 
-    /// Names of the target columns (the header's, or `class` expanded for labels).
-    pub fn target_names(&self) -> Vec<String> {
-        if self.labels || !self.has_targets() {
-            return (1..=self.target_width.max(1)).map(|k| format!("output{k}")).collect();
-        }
-        self.header[self.input_width..].to_vec()
-    }
-
     /// Reads `path` and checks it against `model`.
     pub fn load(path: &Path, model: &ModelFile, targets: Targets) -> Result<Self, CliError> {
+        Self::load_with(path, model, targets, &Columns::default(), Classes::FromModel)
+    }
+
+    /// [`load`](Self::load) with the columns chosen by `columns` and class names found
+    /// per `classes`.
+    pub fn load_with(
+        path: &Path,
+        model: &ModelFile,
+        targets: Targets,
+        columns: &Columns,
+        classes: Classes,
+    ) -> Result<Self, CliError> {
         let bytes = output::read_input(path)?;
-        Self::from_bytes(path, &bytes, model, targets)
+        Self::from_bytes_with(path, &bytes, model, targets, columns, classes)
     }
 
     /// Checks a data file's contents against `model`; `path` is used in messages.
     /// Everything [`load`](Self::load) does after reading the file: the entry point of
     /// the `data_csv` fuzz target.
     pub fn from_bytes(path: &Path, bytes: &[u8], model: &ModelFile, targets: Targets) -> Result<Self, CliError> {
+        Self::from_bytes_with(path, bytes, model, targets, &Columns::default(), Classes::FromModel)
+    }
+
+    /// [`from_bytes`](Self::from_bytes) with the columns chosen by `columns` and class
+    /// names found per `classes`.
+    pub fn from_bytes_with(
+        path: &Path,
+        bytes: &[u8],
+        model: &ModelFile,
+        targets: Targets,
+        columns: &Columns,
+        classes: Classes,
+    ) -> Result<Self, CliError> {
         let text = utf8_text(path, bytes, "a CSV file with a header row")?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         if text.trim().is_empty() {
             return Err(CliError::in_file(path, "the file is empty; expected a header row and at least one data row"));
         }
-        parse(path, text, model, targets)
+        parse_with(path, text, model, targets, columns, classes)
+    }
+
+    /// The rows `rows` (0-based, each once), in that order, as a data set of their own.
+    pub fn subset(&self, rows: &[usize]) -> DataFile {
+        let pick = |values: &[f32], width: usize| -> Vec<f32> {
+            rows.iter().flat_map(|&r| values.get(r * width..(r + 1) * width).unwrap_or(&[]).iter().copied()).collect()
+        };
+        DataFile {
+            inputs: pick(&self.inputs, self.input_width),
+            targets: pick(&self.targets, self.target_width),
+            lines: rows.iter().filter_map(|&r| self.lines.get(r).copied()).collect(),
+            ..self.clone()
+        }
     }
 
     /// `file:line` of data row `row` (0-based), or just `file` when unknown.
@@ -173,9 +208,51 @@ impl Cells<'_> {
     }
 }
 
+/// How the columns of a data file are read: `--no-header` and `--target`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
+pub struct Columns {
+    /// The file has no header row (UCI's `.data` files): every row is a sample, and the
+    /// columns are named column1, column2, …
+    #[arg(long)]
+    pub no_header: bool,
+    /// The target column(s), by header name or position from 1, comma-separated
+    /// [default: the last columns]; the other columns are the inputs, in file order.
+    #[arg(long, value_name = "COLUMNS", value_delimiter = ',')]
+    pub target: Vec<String>,
+}
+
+/// Where class names in a label column come from when the model stores none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Classes {
+    /// Only from the model: a model without names takes labels 0, 1, … (eval, predict).
+    FromModel,
+    /// From the data when the model has none and the labels are not 0, 1, …: the
+    /// distinct labels, sorted (numerically when all are numbers), as scikit-learn's
+    /// `LabelEncoder` does (train).
+    Infer,
+}
+
+/// A label cell: its text and where it starts.
+struct LabelCell {
+    text: String,
+    offset: usize,
+}
+
 /// Checks CSV `text` against `model` (a byte order mark already removed); `path` is
 /// used in messages.
 pub fn parse(path: &Path, text: &str, model: &ModelFile, want: Targets) -> Result<DataFile, CliError> {
+    parse_with(path, text, model, want, &Columns::default(), Classes::FromModel)
+}
+
+/// [`parse`] with the columns chosen by `columns` and class names found per `classes`.
+pub fn parse_with(
+    path: &Path,
+    text: &str,
+    model: &ModelFile,
+    want: Targets,
+    columns: &Columns,
+    classes: Classes,
+) -> Result<DataFile, CliError> {
     let cells = Cells { text };
     let at = |offset: usize, message: String| {
         let (line, column) = cells.place(offset);
@@ -183,22 +260,9 @@ pub fn parse(path: &Path, text: &str, model: &ModelFile, want: Targets) -> Resul
     };
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).comment(Some(b'#')).from_reader(text.as_bytes());
-    let mut record = csv::StringRecord::new();
-    let mut header: Option<(Vec<String>, usize)> = None;
-    let (n_in, n_out) = (model.inputs(), model.outputs());
-    let mut layout: Option<Layout> = None;
-    let (mut line, mut line_from) = (1usize, 0usize);
-    let mut data = DataFile {
-        path: path.to_path_buf(),
-        header: Vec::new(),
-        inputs: Vec::new(),
-        targets: Vec::new(),
-        input_width: n_in,
-        target_width: 0,
-        labels: false,
-        lines: Vec::new(),
-    };
+    let mut rows: Vec<(csv::StringRecord, usize)> = Vec::new();
     loop {
+        let mut record = csv::StringRecord::new();
         let more = reader.read_record(&mut record).map_err(|e| {
             let offset = e.position().map_or(0, |p| p.byte() as usize);
             at(offset, format!("cannot read the CSV: {e}"))
@@ -207,60 +271,105 @@ pub fn parse(path: &Path, text: &str, model: &ModelFile, want: Targets) -> Resul
             break;
         }
         let start = record_start(text, record.position().map_or(0, |p| p.byte() as usize));
-        let starts = cells.starts(start);
-        let cell_at = |k: usize| starts.get(k).copied().unwrap_or(start);
-        let Some((names, _)) = &header else {
-            let names: Vec<String> = record.iter().map(|s| s.trim().to_string()).collect();
-            if names.first().is_some_and(|n| n.starts_with(['{', '['])) {
-                return Err(at(
-                    start,
-                    "this looks like JSON (a model file?); expected a CSV file with a header row".into(),
-                ));
-            }
-            if names.iter().all(|n| parse_f32(n).is_ok()) {
-                return Err(at(
-                    start,
-                    "the first row holds numbers; expected a header row naming the columns (for example x1,x2,y)"
-                        .into(),
-                ));
-            }
-            let l = Layout::choose(&names, model, want).map_err(|m| at(start, m))?;
-            data.target_width = l.target_width(n_out);
-            data.labels = l == Layout::Label;
-            layout = Some(l);
-            header = Some((names, start));
-            continue;
-        };
-        let columns = names.len();
-        if record.len() != columns {
-            let offset = if record.len() < columns { cells.line_end(start) } else { cell_at(columns) };
+        rows.push((record, start));
+    }
+    let Some((first, first_start)) = rows.first() else {
+        return Err(CliError::in_file(path, "the file has no rows; expected a header row and at least one data row"));
+    };
+    let first_start = *first_start;
+    let (names, data_rows): (Vec<String>, &[(csv::StringRecord, usize)]) = if columns.no_header {
+        ((1..=first.len()).map(|k| format!("column{k}")).collect(), &rows[..])
+    } else {
+        let names: Vec<String> = first.iter().map(|s| s.trim().to_string()).collect();
+        if names.first().is_some_and(|n| n.starts_with(['{', '['])) {
+            return Err(at(
+                first_start,
+                "this looks like JSON (a model file?); expected a CSV file with a header row".into(),
+            ));
+        }
+        if let Some(k) = names.iter().position(|n| parse_f32(n).is_ok()) {
+            let offset = cells.starts(first_start).get(k).copied().unwrap_or(first_start);
             return Err(at(
                 offset,
                 format!(
-                    "the row has {} values, expected {columns} like the header ({})",
+                    "the first row holds numbers ({}); expected a header row naming the columns (for example \
+                     x1,x2,y), or --no-header for a file without one",
+                    shorten(&names.join(","), 60)
+                ),
+            ));
+        }
+        (names, &rows[1..])
+    };
+    let (n_in, n_out) = (model.inputs(), model.outputs());
+    let chosen = target_columns(&names, columns).map_err(|m| at(first_start, m))?;
+    // A single target column of a one-output classifier holds class names when the
+    // model has names or the first label is not a number.
+    let named = model.meta.labels.is_some()
+        || match (chosen.as_deref(), data_rows.first()) {
+            (Some([k]), Some((r, _))) => r.get(*k).is_some_and(|c| parse_f32(c).is_err()),
+            (None, Some((r, _))) => r.get(names.len().saturating_sub(1)).is_some_and(|c| parse_f32(c).is_err()),
+            _ => false,
+        };
+    let layout = Layout::choose(&names, chosen.as_ref().map(Vec::len), model, want, (named, columns.no_header))
+        .map_err(|m| at(first_start, m))?;
+    let width = names.len();
+    let targets = chosen.unwrap_or_else(|| (width - layout.columns(n_out, width - n_in).min(width)..width).collect());
+    let order: Vec<usize> = (0..width).filter(|k| !targets.contains(k)).chain(targets.iter().copied()).collect();
+    let mut data = DataFile {
+        path: path.to_path_buf(),
+        header: names.clone(),
+        input_names: order.iter().take(n_in).filter_map(|&k| names.get(k).cloned()).collect(),
+        inputs: Vec::new(),
+        targets: Vec::new(),
+        input_width: n_in,
+        target_width: layout.target_width(n_out),
+        labels: layout == Layout::Label,
+        classes: None,
+        lines: Vec::new(),
+    };
+    let mut label_cells: Vec<LabelCell> = Vec::new();
+    let (mut line, mut line_from) = (1usize, 0usize);
+    for (record, start) in data_rows {
+        let start = *start;
+        let starts = cells.starts(start);
+        let cell_at = |k: usize| starts.get(k).copied().unwrap_or(start);
+        if record.len() != width {
+            let offset = if record.len() < width { cells.line_end(start) } else { cell_at(width) };
+            let like = if columns.no_header { "the first row" } else { "the header" };
+            return Err(at(
+                offset,
+                format!(
+                    "the row has {} values, expected {width} like {like} ({})",
                     record.len(),
-                    names.join(",")
+                    shorten(&names.join(","), 80)
                 ),
             ));
         }
         let row = data.len() + 1;
-        for (k, cell) in record.iter().enumerate() {
+        for (logical, &k) in order.iter().enumerate() {
+            let cell = record.get(k).unwrap_or("");
+            if logical >= n_in && matches!(layout, Layout::Label | Layout::IgnoredLabel) {
+                if layout == Layout::Label {
+                    label_cells.push(LabelCell { text: cell.trim().to_string(), offset: cell_at(k) });
+                }
+                continue;
+            }
             let value = parse_f32(cell).map_err(|why| {
                 let why = if cell.trim().is_empty() { "the cell is empty; expected a number".to_string() } else { why };
-                at(cell_at(k), format!("{why} (column \"{}\", data row {row})", names[k]))
+                at(cell_at(k), format!("{why} (column \"{}\", data row {row})", shorten(&names[k], 40)))
             })?;
-            if k < n_in {
+            if logical < n_in {
                 data.inputs.push(value);
             } else {
-                push_target(&mut data, layout, want, n_out, value, cell).map_err(|m| at(cell_at(k), m))?;
+                push_target(&mut data, layout, want, value).map_err(|m| at(cell_at(k), m))?;
             }
         }
-        if let (Some(Layout::Targets), Targets::For(Loss::SoftmaxCe)) = (layout, want) {
+        if let (Layout::Targets, Targets::For(Loss::SoftmaxCe)) = (layout, want) {
             let row_targets = &data.targets[data.targets.len() - n_out..];
             let sum: f32 = row_targets.iter().sum();
             if (sum - 1.0).abs() > PROBABILITY_SUM_TOLERANCE {
                 return Err(at(
-                    cell_at(n_in),
+                    cell_at(order[n_in]),
                     format!(
                         "the targets of data row {row} sum to {}; softmax_ce needs one-hot or probability targets that sum to 1",
                         output::sig32(sum)
@@ -273,11 +382,8 @@ pub fn parse(path: &Path, text: &str, model: &ModelFile, want: Targets) -> Resul
         line_from = start;
         data.lines.push(line);
     }
-    let Some((names, header_start)) = header else {
-        return Err(CliError::in_file(path, "the file has no rows; expected a header row and at least one data row"));
-    };
     if data.inputs.is_empty() {
-        let (line, _) = cells.place(cells.line_end(header_start));
+        let (line, _) = cells.place(cells.line_end(first_start));
         return Err(CliError::at(
             path,
             line + 1,
@@ -285,8 +391,148 @@ pub fn parse(path: &Path, text: &str, model: &ModelFile, want: Targets) -> Resul
             "the file has a header row but no data rows; expected at least one sample",
         ));
     }
-    data.header = names;
+    if layout == Layout::Label {
+        let (indices, inferred) = class_indices(&label_cells, model, classes).map_err(|(o, m)| at(o, m))?;
+        for class in indices {
+            if n_out == 1 {
+                data.targets.push(class as f32);
+            } else {
+                data.targets.extend((0..n_out).map(|k| if k == class { 1.0 } else { 0.0 }));
+            }
+        }
+        data.classes = inferred;
+    }
     Ok(data)
+}
+
+/// The file columns (0-based) that `--target` names, or `None` without `--target`.
+fn target_columns(names: &[String], columns: &Columns) -> Result<Option<Vec<usize>>, String> {
+    if columns.target.is_empty() {
+        return Ok(None);
+    }
+    let mut chosen: Vec<usize> = Vec::with_capacity(columns.target.len());
+    for spec in &columns.target {
+        let spec = spec.trim();
+        let k = match spec.parse::<usize>() {
+            Ok(0) => return Err("--target 0: column positions start at 1".into()),
+            Ok(p) if p > names.len() => {
+                return Err(format!(
+                    "--target {p}: the file has only {}",
+                    crate::model_file::count(names.len(), "column")
+                ))
+            }
+            Ok(p) => p - 1,
+            Err(_) if columns.no_header => {
+                return Err(format!(
+                    "--target \"{}\": with --no-header the columns have no names; give positions from 1",
+                    shorten(spec, 40)
+                ))
+            }
+            Err(_) => names.iter().position(|n| n == spec).ok_or_else(|| {
+                format!(
+                    "--target \"{}\": no such column; the header has {}",
+                    shorten(spec, 40),
+                    shorten(&names.join(","), 80)
+                )
+            })?,
+        };
+        if chosen.contains(&k) {
+            return Err(format!("--target names column {} (\"{}\") twice", k + 1, shorten(&names[k], 40)));
+        }
+        chosen.push(k);
+    }
+    Ok(Some(chosen))
+}
+
+/// Each label's class, and the names found in the data when they were inferred.
+type Resolved = (Vec<usize>, Option<Vec<String>>);
+
+/// Each label's class, and the names found in the data when they were inferred. On
+/// failure, the offset of the cell to blame and the message.
+fn class_indices(cells: &[LabelCell], model: &ModelFile, classes: Classes) -> Result<Resolved, (usize, String)> {
+    let count = model.classes().unwrap_or(0);
+    if let Some(names) = &model.meta.labels {
+        let known = || shorten(&names.join(", "), 80);
+        let indices = cells
+            .iter()
+            .map(|c| {
+                names.iter().position(|n| *n == c.text).ok_or_else(|| {
+                    (
+                        c.offset,
+                        format!(
+                            "unknown class \"{}\"; expected one of the model's classes ({}) from {}",
+                            shorten(&c.text, 40),
+                            known(),
+                            model.path.display()
+                        ),
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        return Ok((indices, None));
+    }
+    let index = |t: &str| t.parse::<usize>().ok().filter(|&k| k < count);
+    if cells.iter().all(|c| index(&c.text).is_some()) {
+        return Ok((cells.iter().filter_map(|c| index(&c.text)).collect(), None));
+    }
+    let numeric = cells.iter().all(|c| c.text.parse::<f64>().is_ok_and(f64::is_finite));
+    let distinct = |cells: &[LabelCell]| {
+        let mut seen: Vec<&str> = Vec::new();
+        for c in cells {
+            if !seen.contains(&c.text.as_str()) {
+                seen.push(&c.text);
+            }
+        }
+        seen.len()
+    };
+    // Numbers that are not 0..count and not count distinct classes are a wrong label.
+    if classes == Classes::FromModel || (numeric && distinct(cells) != count) {
+        let Some(bad) = cells.iter().find(|c| index(&c.text).is_none()) else { return Ok((Vec::new(), None)) };
+        let message = if numeric {
+            format!(
+                "class label {} is not one of 0..{}; expected a whole number below the model's {count} classes",
+                shorten(&bad.text, 40),
+                count.saturating_sub(1)
+            )
+        } else {
+            format!(
+                "class \"{}\": {} stores no class names, so labels must be 0..{}; train it on text labels with \
+                 `nn train` to store the names",
+                shorten(&bad.text, 40),
+                model.path.display(),
+                count.saturating_sub(1)
+            )
+        };
+        return Err((bad.offset, message));
+    }
+    let mut names: Vec<&str> = Vec::new();
+    for c in cells {
+        if !names.contains(&c.text.as_str()) {
+            check_label(&c.text, &[]).map_err(|m| (c.offset, m))?;
+            names.push(&c.text);
+        }
+    }
+    if numeric {
+        names.sort_by(|a, b| a.parse::<f64>().unwrap_or(0.0).total_cmp(&b.parse::<f64>().unwrap_or(0.0)));
+    } else {
+        names.sort_unstable();
+    }
+    if names.len() != count {
+        let offset = cells.first().map_or(0, |c| c.offset);
+        let shown = shorten(&names.join(", "), 80);
+        return Err((
+            offset,
+            format!(
+                "the label column holds {} {} ({shown}), but the {} network in {} tells {count} apart",
+                names.len(),
+                if names.len() == 1 { "class" } else { "classes" },
+                model.shape(),
+                model.path.display()
+            ),
+        ));
+    }
+    let indices = cells.iter().filter_map(|c| names.iter().position(|n| *n == c.text)).collect();
+    Ok((indices, Some(names.into_iter().map(str::to_string).collect())))
 }
 
 /// How the columns after the inputs are read.
@@ -296,35 +542,60 @@ enum Layout {
     NoTargets,
     /// One column per output.
     Targets,
-    /// One integer class-label column (softmax outputs).
+    /// One class-label column (a classifier), numbers from 0 or class names.
     Label,
     /// Target columns present but not needed (predict): read, checked as numbers, dropped.
     Ignored,
+    /// A class-label column present but not needed (predict): dropped unread.
+    IgnoredLabel,
 }
 
 impl Layout {
     fn target_width(self, outputs: usize) -> usize {
         match self {
             Layout::Targets | Layout::Label => outputs,
-            Layout::NoTargets | Layout::Ignored => 0,
+            Layout::NoTargets | Layout::Ignored | Layout::IgnoredLabel => 0,
         }
     }
 
-    fn choose(names: &[String], model: &ModelFile, want: Targets) -> Result<Layout, String> {
+    /// How many file columns the targets take (`extra`: the columns beyond the inputs).
+    fn columns(self, outputs: usize, extra: usize) -> usize {
+        match self {
+            Layout::Targets => outputs,
+            Layout::Label | Layout::IgnoredLabel => 1,
+            Layout::Ignored => extra,
+            Layout::NoTargets => 0,
+        }
+    }
+
+    /// The layout of a file with `names` columns, `chosen` of them named by `--target`;
+    /// `named`: a single label column holds class names; `no_header`: as `--no-header`.
+    fn choose(
+        names: &[String],
+        chosen: Option<usize>,
+        model: &ModelFile,
+        want: Targets,
+        (named, no_header): (bool, bool),
+    ) -> Result<Layout, String> {
         let (n_in, n_out) = (model.inputs(), model.outputs());
         let columns = names.len();
-        let softmax = model.output_activation() == Activation::Softmax && n_out > 1;
+        let classifier = model.classes().is_some();
+        let targets = chosen.unwrap_or(columns.saturating_sub(n_in));
+        let fits = columns == n_in + targets && chosen.is_none_or(|c| c <= columns);
         let layout = match want {
-            Targets::For(_) if columns == n_in + n_out => Some(Layout::Targets),
-            Targets::For(Loss::SoftmaxCe) if softmax && columns == n_in + 1 => Some(Layout::Label),
+            _ if !fits => None,
+            Targets::For(_) if targets == n_out && n_out == 1 && classifier && named => Some(Layout::Label),
+            Targets::For(_) if targets == n_out => Some(Layout::Targets),
+            Targets::For(_) if classifier && targets == 1 => Some(Layout::Label),
             Targets::For(_) => None,
-            Targets::Optional if columns == n_in => Some(Layout::NoTargets),
-            Targets::Optional if columns == n_in + n_out || (softmax && columns == n_in + 1) => Some(Layout::Ignored),
+            Targets::Optional if targets == 0 => Some(Layout::NoTargets),
+            Targets::Optional if classifier && targets == 1 && (n_out > 1 || named) => Some(Layout::IgnoredLabel),
+            Targets::Optional if targets == n_out || chosen.is_some() => Some(Layout::Ignored),
             Targets::Optional => None,
         };
         layout.ok_or_else(|| {
             let expected = match want {
-                Targets::For(Loss::SoftmaxCe) if softmax => {
+                Targets::For(_) if classifier && n_out > 1 => {
                     format!(
                         "{} ({n_in} inputs, then {n_out} one-hot targets) or {} (inputs, then a class label)",
                         n_in + n_out,
@@ -343,8 +614,13 @@ impl Layout {
                 [only] if only.contains('\t') => "; columns are separated by commas, not tabs",
                 _ => "",
             };
+            let given = match chosen {
+                Some(c) => format!(", {} of them chosen by --target", crate::model_file::count(c, "target")),
+                None => String::new(),
+            };
             format!(
-                "the header has {} ({}), expected {expected} for the {} network in {}{separator}",
+                "the {} has {} ({}){given}, expected {expected} for the {} network in {}{separator}",
+                if no_header { "file" } else { "header" },
                 crate::model_file::count(columns, "column"),
                 shorten(&names.join(","), 80),
                 model.shape(),
@@ -354,43 +630,20 @@ impl Layout {
     }
 }
 
-fn push_target(
-    data: &mut DataFile,
-    layout: Option<Layout>,
-    want: Targets,
-    n_out: usize,
-    value: f32,
-    cell: &str,
-) -> Result<(), String> {
-    match layout {
-        Some(Layout::Label) => {
-            // Judged on the decimal as written: 1e-50 rounds to the f32 0 but is no class.
-            let whole = cell.trim().parse::<f64>().is_ok_and(|v| v.fract() == 0.0);
-            let ok = whole && value >= 0.0 && value.fract() == 0.0 && (value as usize) < n_out;
-            if !ok {
-                return Err(format!(
-                    "class label {} is not one of 0..{}; expected a whole number below the model's {n_out} outputs",
-                    cell.trim(),
-                    n_out - 1
-                ));
-            }
-            let class = value as usize;
-            data.targets.extend((0..n_out).map(|k| if k == class { 1.0 } else { 0.0 }));
-        }
-        Some(Layout::Targets) => {
-            if let Targets::For(loss @ (Loss::Bce | Loss::SoftmaxCe)) = want {
-                if !(0.0..=1.0).contains(&value) {
-                    return Err(format!(
-                        "target {} is outside [0, 1]; {} needs probabilities as targets",
-                        output::sig32(value),
-                        loss.name()
-                    ));
-                }
-            }
-            data.targets.push(value);
-        }
-        Some(Layout::NoTargets | Layout::Ignored) | None => {}
+fn push_target(data: &mut DataFile, layout: Layout, want: Targets, value: f32) -> Result<(), String> {
+    if layout != Layout::Targets {
+        return Ok(());
     }
+    if let Targets::For(loss @ (Loss::Bce | Loss::SoftmaxCe)) = want {
+        if !(0.0..=1.0).contains(&value) {
+            return Err(format!(
+                "target {} is outside [0, 1]; {} needs probabilities as targets",
+                output::sig32(value),
+                loss.name()
+            ));
+        }
+    }
+    data.targets.push(value);
     Ok(())
 }
 

@@ -4,8 +4,9 @@
 //! |------|---------|
 //! | 0 | success |
 //! | 1 | a check disagrees: `nn gradcheck` beyond its tolerance, `nn verify-device` device ≠ host |
-//! | 2 | bad input: a file, value or option is wrong (or a subcommand is not available yet) |
+//! | 2 | bad input: a file, value or option is wrong |
 //! | 3 | training diverged; the last good parameters were written |
+//! | 130 | `nn train` interrupted (Ctrl-C); the parameters at the last batch boundary (or the best epoch's, with `--early-stopping`) were written |
 
 use std::fmt;
 use std::io;
@@ -19,6 +20,8 @@ pub const EXIT_DISAGREE: u8 = 1;
 pub const EXIT_BAD_INPUT: u8 = 2;
 /// Exit code of a training run that diverged.
 pub const EXIT_DIVERGED: u8 = 3;
+/// Exit code of a training run stopped by Ctrl-C (128 + SIGINT, as shells report it).
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// Why a command failed. The message is one line, ready for `error: …` on stderr.
 #[derive(Debug)]
@@ -31,6 +34,8 @@ pub enum CliError {
     Disagree(String),
     /// Training produced a non-finite value and stopped; the last good parameters were kept.
     Diverged(String),
+    /// Training was interrupted (Ctrl-C); the parameters were written.
+    Interrupted(String),
     /// Standard output was closed by the reader (`nn predict … | head`): stop quietly.
     BrokenPipe,
 }
@@ -76,6 +81,7 @@ impl CliError {
             CliError::BadInput(_) => EXIT_BAD_INPUT,
             CliError::Disagree(_) => EXIT_DISAGREE,
             CliError::Diverged(_) => EXIT_DIVERGED,
+            CliError::Interrupted(_) => EXIT_INTERRUPTED,
             CliError::BrokenPipe => EXIT_OK,
         }
     }
@@ -84,7 +90,7 @@ impl CliError {
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CliError::BadInput(m) | CliError::Disagree(m) | CliError::Diverged(m) => {
+            CliError::BadInput(m) | CliError::Disagree(m) | CliError::Diverged(m) | CliError::Interrupted(m) => {
                 // One line whatever a file held: a newline or other control character
                 // quoted from a file (a CSV cell, a JSON string) is shown escaped.
                 for c in m.chars() {

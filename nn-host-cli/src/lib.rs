@@ -36,7 +36,8 @@ use error::CliError;
     about = "Train, evaluate, verify and export nn-core models on the host",
     long_about = "Train, evaluate, verify and export nn-core models on the host, with the same kernels as the \
                   device.\n\nExit codes: 0 success, 1 a check disagrees (gradcheck, verify-device), 2 bad input (file, \
-                  value or option), 3 training diverged (the last good parameters are kept).",
+                  value or option), 3 training diverged (the last good parameters are kept), 130 training \
+                  interrupted by Ctrl-C (the parameters at the last batch boundary, or the best epoch's, are kept).",
     arg_required_else_help = true
 )]
 pub struct Cli {

@@ -6,6 +6,17 @@
 //!   {"activation": "sigmoid", "weights": [[0.4, 0.45], [0.5, 0.55]], "biases": [0.6, 0.6]}]}
 //! ```
 //!
+//! Version 2 adds an optional `"labels"` key after the layers: the class names of a
+//! classifier, one per output (two for a single sigmoid or step output: the names of
+//! 0 and 1), so that `nn predict` and `nn eval` print names and read text labels:
+//!
+//! ```json
+//! {"format": "nn-model", "version": 2, "layers": [...], "labels": ["setosa", "versicolor", "virginica"]}
+//! ```
+//!
+//! Version 1 files still read. A model is written as version 1 when it holds nothing of
+//! version 2 (no labels), so files stay readable by older `nn`; otherwise as version 2.
+//!
 //! A layer's `weights` has one row per neuron, each row one weight per input (nn-core's
 //! `z = W·a + b`); the first layer's row length is the network's input width, and each
 //! later layer's row length must equal the number of rows of the layer before. Every
@@ -25,23 +36,62 @@ use crate::output;
 
 /// The value of the `format` key.
 pub const FORMAT: &str = "nn-model";
-/// The format version this program writes (the newest of [`VERSIONS`]).
-pub const VERSION: u32 = 1;
+/// The newest format version this program reads and writes (the last of [`VERSIONS`]).
+pub const VERSION: u32 = 2;
 
 /// A format version this program reads: its number and the keys of its top-level object,
-/// which start with `format`, `version` and `layers`. A later version (2: input scaling
-/// and class labels) adds a row with its new keys and reads them after the layers; the
-/// header and the layers are read the same way for every version.
+/// which start with `format`, `version` and `layers` (required in every version); the
+/// keys after the first `required` are optional and are read after the layers
+/// ([`Meta`]). A later addition to version 2 appends its key to that row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Version {
     /// The value of the `version` key.
     pub number: u32,
     /// Every top-level key of a file of this version.
     pub keys: &'static [&'static str],
+    /// How many of `keys`, from the first, every file must have.
+    pub required: usize,
 }
 
 /// The versions this program reads, oldest first.
-pub const VERSIONS: [Version; 1] = [Version { number: 1, keys: &["format", "version", "layers"] }];
+pub const VERSIONS: [Version; 2] = [
+    Version { number: 1, keys: &["format", "version", "layers"], required: 3 },
+    Version { number: 2, keys: &["format", "version", "layers", "labels"], required: 3 },
+];
+/// Why a softmax layer needs two outputs or more.
+pub const SOFTMAX_OF_ONE: &str =
+    "softmax of a single output is always 1 and learns nothing; expected 2 or more outputs, or sigmoid for one";
+/// Longest class name, in characters.
+pub const MAX_LABEL_CHARS: usize = 200;
+
+/// What a model file holds beside the network (version 2 keys). Empty for version 1.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Meta {
+    /// Class names, one per output (two for a single sigmoid or step output).
+    pub labels: Option<Vec<String>>,
+}
+
+impl Meta {
+    /// The version a file holding this must have: 1 when nothing of version 2 is set.
+    pub fn version(&self) -> u32 {
+        if self.labels.is_some() {
+            2
+        } else {
+            1
+        }
+    }
+}
+
+/// How many classes a model with this output layer tells apart: the outputs of a
+/// softmax or sigmoid layer with several outputs (the predicted class is the largest),
+/// two for a single sigmoid or step output (thresholded at 0.5); `None` otherwise.
+pub fn classes_of(activation: Activation, outputs: usize) -> Option<usize> {
+    match (activation, outputs) {
+        (Activation::Softmax | Activation::Sigmoid, n) if n > 1 => Some(n),
+        (Activation::Sigmoid | Activation::Step, 1) => Some(2),
+        _ => None,
+    }
+}
 /// Most parameters a model file may hold (a guard against absurd allocations).
 pub const MAX_PARAMS: usize = 50_000_000;
 
@@ -84,6 +134,8 @@ pub struct ModelFile {
     pub specs: Vec<LayerSpec>,
     /// The parameters in nn-core's flat order.
     pub params: Vec<f32>,
+    /// Class names and other version 2 content.
+    pub meta: Meta,
     /// Where each layer's `activation` stands in a JSON file (empty for other sources).
     activations: Vec<Pos>,
 }
@@ -127,12 +179,12 @@ impl ModelFile {
             .map_err(|e| CliError::in_file(path, format!("not a valid nn-core binary model: {e}")))?;
         let specs = decoded.specs().to_vec();
         let params: Vec<f32> = decoded.params().collect();
-        Ok(ModelFile { path: path.to_path_buf(), specs, params, activations: Vec::new() })
+        Ok(ModelFile { path: path.to_path_buf(), specs, params, meta: Meta::default(), activations: Vec::new() })
     }
 
     /// A model made in memory (for writing); `path` is where it will go.
     pub fn new(path: &Path, specs: Vec<LayerSpec>, params: Vec<f32>) -> Self {
-        ModelFile { path: path.to_path_buf(), specs, params, activations: Vec::new() }
+        ModelFile { path: path.to_path_buf(), specs, params, meta: Meta::default(), activations: Vec::new() }
     }
 
     /// The network, ready for nn-core.
@@ -162,6 +214,19 @@ impl ModelFile {
     /// The output layer's activation.
     pub fn output_activation(&self) -> Activation {
         self.specs.last().map_or(Activation::Identity, |s| s.activation)
+    }
+
+    /// How many classes the model tells apart, if it is a classifier ([`classes_of`]).
+    pub fn classes(&self) -> Option<usize> {
+        classes_of(self.output_activation(), self.outputs())
+    }
+
+    /// The name of class `k`: the stored label, or the number.
+    pub fn class_name(&self, k: usize) -> String {
+        match self.meta.labels.as_ref().and_then(|l| l.get(k)) {
+            Some(name) => name.clone(),
+            None => k.to_string(),
+        }
     }
 
     /// Widths joined by dashes: `2-4-1`.
@@ -237,15 +302,15 @@ impl Reader<'_> {
         }
     }
 
-    /// The members of an object with exactly the keys `allowed`, each once; missing
-    /// keys are reported at the object.
+    /// The members of an object with only the keys `allowed`, each once, the first
+    /// `required` of them present; a missing key is reported at the object.
     fn members<'n, 'a>(
         &self,
         node: &'n Node<'a>,
         segs: &[Seg],
-        allowed: &[&str],
+        (allowed, required): (&[&str], usize),
         what: &str,
-    ) -> Result<Vec<&'n Node<'a>>, CliError> {
+    ) -> Result<Vec<Option<&'n Node<'a>>>, CliError> {
         let Value::Object(members) = &node.value else {
             return Err(self.err(node.pos, segs, format!("is {}, expected {what}", node.value.kind())));
         };
@@ -264,14 +329,10 @@ impl Reader<'_> {
             }
             found[slot] = Some(node);
         }
-        let mut out = Vec::with_capacity(allowed.len());
-        for (key, node_found) in allowed.iter().zip(found) {
-            match node_found {
-                Some(n) => out.push(n),
-                None => return Err(self.err(node.pos, segs, format!("missing the key \"{key}\" in {what}"))),
-            }
+        if let Some(k) = found.iter().take(required).position(Option::is_none) {
+            return Err(self.err(node.pos, segs, format!("missing the key \"{}\" in {what}", allowed[k])));
         }
-        Ok(out)
+        Ok(found)
     }
 
     fn array<'n, 'a>(&self, node: &'n Node<'a>, segs: &[Seg], what: &str) -> Result<&'n [Node<'a>], CliError> {
@@ -325,8 +386,8 @@ impl Reader<'_> {
     fn model(&self, root: &Node) -> Result<ModelFile, CliError> {
         let what = "an object {\"format\": \"nn-model\", \"version\": 1, \"layers\": [...]}";
         let version = self.header(root)?;
-        let top = self.members(root, &[], version.keys, what)?;
-        let layers = top[2];
+        let top = self.members(root, &[], (version.keys, version.required), what)?;
+        let Some(layers) = top[2] else { return Err(self.err(root.pos, &[], "missing the key \"layers\"")) };
         let layer_nodes = self.array(layers, &[Seg::Key("layers")], "an array of layers")?;
         if layer_nodes.is_empty() {
             return Err(self.err(layers.pos, &[Seg::Key("layers")], "is empty; expected at least one layer"));
@@ -348,7 +409,57 @@ impl Reader<'_> {
             specs.push(spec);
             activations.push(activation);
         }
-        Ok(ModelFile { path: self.path.to_path_buf(), specs, params, activations })
+        let mut meta = Meta::default();
+        for (key, node) in version.keys.iter().zip(&top).skip(version.required) {
+            if let ("labels", Some(node)) = (*key, node) {
+                meta.labels = Some(self.labels(node, &specs)?);
+            }
+        }
+        Ok(ModelFile { path: self.path.to_path_buf(), specs, params, meta, activations })
+    }
+
+    /// `labels`: distinct, non-empty class names, as many as the output layer has classes.
+    fn labels(&self, node: &Node, specs: &[LayerSpec]) -> Result<Vec<String>, CliError> {
+        let segs = [Seg::Key("labels")];
+        let items = self.array(node, &segs, "an array of class names")?;
+        let last = specs.last().map_or(LayerSpec::new(0, 0, Activation::Identity), |s| *s);
+        let Some(classes) = classes_of(last.activation, last.outputs) else {
+            return Err(self.err(
+                node.pos,
+                &segs,
+                format!(
+                    "class names need a classifier's output layer (softmax or sigmoid, or a single step); this one \
+                     is {} with {}",
+                    last.activation.name(),
+                    count(last.outputs, "output")
+                ),
+            ));
+        };
+        if items.len() != classes {
+            let why = if last.outputs == 1 {
+                "a single output tells 2 classes apart: the names of 0 and 1".to_string()
+            } else {
+                format!("one per output of the {} output layer", last.activation.name())
+            };
+            return Err(self.err(
+                node.pos,
+                &segs,
+                format!("has {}, expected {classes} ({why})", count(items.len(), "name")),
+            ));
+        }
+        let mut names: Vec<String> = Vec::with_capacity(items.len());
+        for (k, item) in items.iter().enumerate() {
+            let here = [segs[0], Seg::Index(k)];
+            let name = match &item.value {
+                Value::String(s) => s.to_string(),
+                other => return Err(self.err(item.pos, &here, format!("is {}, expected a class name", other.kind()))),
+            };
+            if let Err(why) = check_label(&name, &names) {
+                return Err(self.err(item.pos, &here, why));
+            }
+            names.push(name);
+        }
+        Ok(names)
     }
 
     fn layer(
@@ -360,8 +471,10 @@ impl Reader<'_> {
     ) -> Result<(LayerSpec, Pos), CliError> {
         let here = [Seg::Key("layers"), Seg::Index(l)];
         let what = "a layer {\"activation\": ..., \"weights\": [[...]], \"biases\": [...]}";
-        let fields = self.members(node, &here, &["activation", "weights", "biases"], what)?;
-        let (act_node, w_node, b_node) = (fields[0], fields[1], fields[2]);
+        let fields = self.members(node, &here, (&["activation", "weights", "biases"], 3), what)?;
+        let (Some(act_node), Some(w_node), Some(b_node)) = (fields[0], fields[1], fields[2]) else {
+            return Err(self.err(node.pos, &here, format!("expected {what}")));
+        };
 
         let act_segs = [here[0], here[1], Seg::Key("activation")];
         let activation = match &act_node.value {
@@ -419,6 +532,9 @@ impl Reader<'_> {
                 return Err(self.err(row.pos, &row_segs, format!("the model has more than {MAX_PARAMS} parameters")));
             }
         }
+        if activation == Activation::Softmax && rows.len() == 1 {
+            return Err(self.err(act_node.pos, &act_segs, SOFTMAX_OF_ONE));
+        }
         let b_segs = [here[0], here[1], Seg::Key("biases")];
         let biases = self.array(b_node, &b_segs, "an array of biases, one per neuron")?;
         if biases.len() != rows.len() {
@@ -439,6 +555,21 @@ impl Reader<'_> {
             params.push(self.number(v, &segs)?);
         }
         Ok((LayerSpec::new(inputs.unwrap_or(0), rows.len(), activation), act_node.pos))
+    }
+}
+
+/// Refuses a class name that is empty, too long, or already among `earlier`.
+pub fn check_label(name: &str, earlier: &[String]) -> Result<(), String> {
+    if name.trim().is_empty() {
+        Err("a class name is empty; expected some text".into())
+    } else if name.chars().count() > MAX_LABEL_CHARS {
+        Err(format!("a class name is longer than {MAX_LABEL_CHARS} characters"))
+    } else if name.trim() != name {
+        Err(format!("the class name \"{}\" starts or ends with blanks", shorten(name, 40)))
+    } else if earlier.iter().any(|e| e == name) {
+        Err(format!("the class name \"{}\" appears twice", shorten(name, 40)))
+    } else {
+        Ok(())
     }
 }
 
@@ -489,10 +620,17 @@ pub fn json_f32(x: f32) -> String {
     serde_json::to_string(&x).unwrap_or_else(|_| "null".into())
 }
 
-/// The JSON text of a model: one row of weights per line.
+/// The JSON text of a model without version 2 content: one row of weights per line.
 pub fn to_json<M: Model + ?Sized>(model: &M) -> String {
+    to_json_with(model, &Meta::default())
+}
+
+/// The JSON text of a model and what its file holds beside the network (the lowest
+/// version that can hold it: see [`Meta::version`]).
+pub fn to_json_with<M: Model + ?Sized>(model: &M, meta: &Meta) -> String {
     let row = |values: &[f32]| values.iter().map(|&v| json_f32(v)).collect::<Vec<_>>().join(", ");
-    let mut s = format!("{{\n  \"format\": \"{FORMAT}\",\n  \"version\": {VERSION},\n  \"layers\": [\n");
+    let version = meta.version();
+    let mut s = format!("{{\n  \"format\": \"{FORMAT}\",\n  \"version\": {version},\n  \"layers\": [\n");
     for l in 0..model.depth() {
         let spec = model.spec(l);
         let _ = writeln!(s, "    {{\n      \"activation\": \"{}\",\n      \"weights\": [", spec.activation.name());
@@ -502,13 +640,24 @@ pub fn to_json<M: Model + ?Sized>(model: &M) -> String {
         let _ = write!(s, "      \"biases\": [{}]\n    }}", row(model.biases(l)));
         s.push_str(if l + 1 < model.depth() { ",\n" } else { "\n" });
     }
-    s.push_str("  ]\n}\n");
+    s.push_str("  ]");
+    if let Some(labels) = &meta.labels {
+        let names: Vec<String> =
+            labels.iter().map(|l| serde_json::to_string(l).unwrap_or_else(|_| "\"\"".into())).collect();
+        let _ = write!(s, ",\n  \"labels\": [{}]", names.join(", "));
+    }
+    s.push_str("\n}\n");
     s
 }
 
 /// Writes `model` to `path` as JSON, atomically.
 pub fn save<M: Model + ?Sized>(path: &Path, model: &M) -> Result<(), CliError> {
-    output::write_atomic(path, to_json(model).as_bytes())
+    save_with(path, model, &Meta::default())
+}
+
+/// Writes `model` and `meta` to `path` as JSON, atomically.
+pub fn save_with<M: Model + ?Sized>(path: &Path, model: &M, meta: &Meta) -> Result<(), CliError> {
+    output::write_atomic(path, to_json_with(model, meta).as_bytes())
 }
 
 #[cfg(test)]
@@ -553,13 +702,42 @@ mod tests {
         assert!(e.contains("is a string, expected a number"), "{e}");
         let e = load(&MAZUR.replacen("sigmoid", "gelu", 1)).unwrap_err();
         assert!(e.starts_with("m.json:2:18: layers[0].activation: unknown activation \"gelu\""), "{e}");
-        let e = load(&MAZUR.replace("\"version\": 1", "\"version\": 2")).unwrap_err();
-        assert!(e.contains("version: is 2; this nn reads version 1"), "{e}");
+        let e = load(&MAZUR.replace("\"version\": 1", "\"version\": 3")).unwrap_err();
+        assert!(e.contains("version: is 3; this nn reads version 1, 2"), "{e}");
+        let e = load(&MAZUR.replace("]}]}", "]}], \"labels\": [\"a\", \"b\"]}")).unwrap_err();
+        assert!(e.contains("unknown key \"labels\"; expected only format, version, layers"), "{e}");
+        let one = r#"{"format": "nn-model", "version": 1, "layers": [{"activation": "softmax", "weights": [[1]], "biases": [0]}]}"#;
+        let e = load(one).unwrap_err();
+        assert!(e.starts_with("m.json:1:64: layers[0].activation: softmax of a single output is always 1"), "{e}");
         let e = load(&MAZUR.replace("nn-model", "keras")).unwrap_err();
         assert!(e.contains("format: is \"keras\""), "{e}");
         let e = load(&MAZUR.replace("\"biases\": [0.35, 0.35]", "\"bias\": [0.35, 0.35]")).unwrap_err();
         assert!(e.contains("unknown key \"bias\""), "{e}");
         assert!(load("[1, 2]").unwrap_err().contains("is an array, expected an object"));
+    }
+
+    #[test]
+    fn version_2_carries_class_names() {
+        let v2 = MAZUR.replace("\"version\": 1", "\"version\": 2");
+        let m = load(&v2.replace("]}]}", "]}], \"labels\": [\"cat\", \"dog\"]}")).unwrap();
+        assert_eq!(m.meta.labels, Some(vec!["cat".to_string(), "dog".to_string()]));
+        assert_eq!(m.class_name(1), "dog");
+        let text = to_json_with(&m.network().unwrap(), &m.meta);
+        assert!(text.contains("\"version\": 2") && text.ends_with("\"labels\": [\"cat\", \"dog\"]\n}\n"), "{text}");
+        let again = load(&text).unwrap();
+        assert_eq!((&again.meta, &again.params), (&m.meta, &m.params));
+        assert!(load(&v2).unwrap().meta.labels.is_none());
+        assert!(to_json(&m.network().unwrap()).contains("\"version\": 1"));
+        for (labels, expected) in [
+            ("[\"a\"]", "labels: has 1 name, expected 2 (one per output of the sigmoid output layer)"),
+            ("[\"a\", \"a\"]", "labels[1]: the class name \"a\" appears twice"),
+            ("[\"a\", \"\"]", "labels[1]: a class name is empty"),
+            ("[\"a\", 1]", "labels[1]: is a number, expected a class name"),
+            ("\"a\"", "labels: is a string, expected an array of class names"),
+        ] {
+            let e = load(&v2.replace("]}]}", &format!("]}}], \"labels\": {labels}}}"))).unwrap_err();
+            assert!(e.contains(expected), "{labels}: {e}");
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use nn_core::{Activation, Loss, Schedule};
 
-use crate::data_file::{DataFile, Targets};
+use crate::data_file::{Classes, Columns, DataFile, Targets};
 use crate::error::CliError;
 use crate::model_file::{parse_f32, ModelFile};
 
@@ -19,6 +19,9 @@ pub struct ModelData {
     /// The data set (CSV with a header row: inputs, then targets).
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
+    /// How the data set's columns are read.
+    #[command(flatten)]
+    pub columns: Columns,
 }
 
 /// `--model`, `--data` and `--loss`: what `nn train`, `eval`, `gradcheck` and `hessian`
@@ -50,7 +53,13 @@ impl Supervised {
     pub fn load(&self) -> Result<(ModelFile, DataFile), CliError> {
         let model = ModelFile::load(&self.files.model)?;
         model.check_loss(self.loss)?;
-        let data = DataFile::load(&self.files.data, &model, Targets::For(self.loss))?;
+        let data = DataFile::load_with(
+            &self.files.data,
+            &model,
+            Targets::For(self.loss),
+            &self.files.columns,
+            Classes::FromModel,
+        )?;
         Ok((model, data))
     }
 }
@@ -138,6 +147,25 @@ pub fn epochs(s: &str) -> Result<u32, String> {
     }
 }
 
+/// A fraction strictly between 0 and 1 (`--validation-split`).
+pub fn fraction(s: &str) -> Result<f32, String> {
+    let v = parse_f32(s)?;
+    if v > 0.0 && v < 1.0 {
+        Ok(v)
+    } else {
+        Err("expected a fraction between 0 and 1 (not including either), such as 0.2".into())
+    }
+}
+
+/// A patience: a whole number of epochs, at least 1.
+pub fn patience(s: &str) -> Result<u32, String> {
+    match s.trim().parse::<u32>() {
+        Ok(0) => Err("a patience of 0 would stop after the first epoch; expected at least 1 epoch".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err("expected a whole number of epochs, at least 1, such as 10".into()),
+    }
+}
+
 /// A batch size: a whole number, 0 meaning the whole data set.
 pub fn batch_size(s: &str) -> Result<usize, String> {
     match s.trim().parse::<i128>() {
@@ -214,6 +242,10 @@ mod tests {
         assert!(widths("2,0,1").is_err());
         assert!(widths("2").is_err());
         assert!(activations("sigmoid,gelu").unwrap_err().contains("gelu"));
+        assert_eq!(fraction("0.25"), Ok(0.25));
+        assert!(fraction("0").is_err() && fraction("1").is_err() && fraction("-0.5").is_err());
+        assert_eq!(patience("5"), Ok(5));
+        assert!(patience("0").unwrap_err().contains("at least 1"));
     }
 
     #[test]

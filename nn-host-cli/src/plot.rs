@@ -1,10 +1,18 @@
-//! Loss curves: an SVG file (plotters' SVG backend, which needs no fonts or system
-//! libraries) and a small text chart for the terminal. Both use a logarithmic loss axis,
-//! where training curves are easiest to read.
+//! Loss curves: a PNG or SVG file, chosen by the name's extension, and a small text
+//! chart for the terminal. Both use a logarithmic loss axis, where training curves are
+//! easiest to read.
+//!
+//! PNG uses plotters' bitmap backend, with its text drawn by `ab_glyph` from a font
+//! bundled in the binary (DejaVu Sans Mono, `assets/`, under the Bitstream Vera licence)
+//! and the image encoded by the `png` crate: no system font or image library is
+//! involved. SVG uses plotters' SVG backend with the same font for measuring text.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
+use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::FontStyle;
 
 use crate::error::CliError;
 use crate::output;
@@ -46,13 +54,72 @@ fn thinned(n: usize) -> Vec<usize> {
     idx
 }
 
+/// The picture's size in pixels.
+const SIZE: (u32, u32) = (900, 520);
+/// The font every plot's text is drawn with.
+const FONT: &[u8] = include_bytes!("../assets/DejaVuSansMono.ttf");
+
+/// Makes the bundled font plotters' `sans-serif` (once per process).
+fn register_font() -> Result<(), String> {
+    static REGISTERED: OnceLock<Result<(), String>> = OnceLock::new();
+    REGISTERED
+        .get_or_init(|| {
+            plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
+                .map_err(|_| "the bundled font cannot be read".to_string())
+        })
+        .clone()
+}
+
+/// The file formats `--plot` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A bitmap, for a name ending in `.png`.
+    Png,
+    /// A vector drawing, for a name ending in `.svg`.
+    Svg,
+}
+
+impl Format {
+    /// The format named by `path`'s extension (either case), or bad input.
+    pub fn of(path: &Path) -> Result<Format, CliError> {
+        match path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).as_deref() {
+            Some("png") => Ok(Format::Png),
+            Some("svg") => Ok(Format::Svg),
+            _ => {
+                Err(CliError::in_file(path, "a plot is written as PNG or SVG; expected a name ending in .png or .svg"))
+            }
+        }
+    }
+}
+
 /// The SVG text of a loss plot.
 pub fn loss_svg_text(title: &str, series: &[Series]) -> Result<String, String> {
+    let mut svg = String::new();
+    draw(SVGBackend::with_string(&mut svg, SIZE).into_drawing_area(), title, series)?;
+    Ok(svg)
+}
+
+/// The PNG bytes of a loss plot.
+pub fn loss_png_bytes(title: &str, series: &[Series]) -> Result<Vec<u8>, String> {
+    let (w, h) = SIZE;
+    let mut rgb = vec![0u8; (w * h * 3) as usize];
+    draw(BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area(), title, series)?;
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, w, h);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
+    writer.write_image_data(&rgb).map_err(|e| e.to_string())?;
+    writer.finish().map_err(|e| e.to_string())?;
+    Ok(bytes)
+}
+
+/// Draws the curves of `series` on `root`.
+fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, title: &str, series: &[Series]) -> Result<(), String> {
+    register_font()?;
     let (floor, top) = log_range(series);
     let epochs = series.iter().map(|s| s.losses.len()).max().unwrap_or(1).max(2) as f64;
-    let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (900, 520)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 22))
@@ -88,14 +155,17 @@ pub fn loss_svg_text(title: &str, series: &[Series]) -> Result<String, String> {
             .map_err(|e| e.to_string())?;
         root.present().map_err(|e| e.to_string())?;
     }
-    Ok(svg)
+    Ok(())
 }
 
-/// Writes a loss plot to `path` (atomically).
-pub fn loss_svg(path: &Path, title: &str, series: &[Series]) -> Result<(), CliError> {
-    let svg =
-        loss_svg_text(title, series).map_err(|e| CliError::in_file(path, format!("cannot draw the plot: {e}")))?;
-    output::write_atomic(path, svg.as_bytes())
+/// Writes a loss plot to `path` (atomically), as PNG or SVG by its extension.
+pub fn loss_plot(path: &Path, title: &str, series: &[Series]) -> Result<(), CliError> {
+    let bytes = match Format::of(path)? {
+        Format::Png => loss_png_bytes(title, series),
+        Format::Svg => loss_svg_text(title, series).map(String::into_bytes),
+    }
+    .map_err(|e| CliError::in_file(path, format!("cannot draw the plot: {e}")))?;
+    output::write_atomic(path, &bytes)
 }
 
 /// A text chart of one loss curve, `height` rows of `width` columns, log scale, with the
@@ -144,6 +214,16 @@ mod tests {
         .unwrap();
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains("xor") && svg.contains("polyline"));
+    }
+
+    #[test]
+    fn png_is_a_png_and_the_format_follows_the_name() {
+        let png = loss_png_bytes("test", &[Series { name: "training loss", losses: &[1.0, 0.5, 0.25] }]).unwrap();
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{:?}", &png[..8]);
+        assert_eq!(Format::of(Path::new("a/loss.PNG")).unwrap(), Format::Png);
+        assert_eq!(Format::of(Path::new("loss.svg")).unwrap(), Format::Svg);
+        let e = Format::of(Path::new("loss.pdf")).unwrap_err().to_string();
+        assert!(e.starts_with("loss.pdf: a plot is written as PNG or SVG"), "{e}");
     }
 
     #[test]

@@ -177,8 +177,8 @@ fn bad_models() -> Vec<(&'static str, Option<File>, Vec<String>)> {
         ("format not a string", Some(m("\"nn-model\"", "7")), v(&["bad.json:1:12: format: is a number"])),
         (
             "wrong version",
-            Some(m("\"version\": 1", "\"version\": 2")),
-            v(&["bad.json:1:35: version: is 2; this nn reads version 1"]),
+            Some(m("\"version\": 1", "\"version\": 3")),
+            v(&["bad.json:1:35: version: is 3; this nn reads version 1, 2"]),
         ),
         (
             "version not a number",
@@ -441,13 +441,7 @@ fn data_that_do_not_suit_the_loss_or_overflow_are_refused_by_every_loss_command(
             "a,b,p,q,r\n1,2,0.5,0.7,-0.2\n",
             "bad.csv:2:13: target -0.2 is outside [0, 1]",
         ),
-        (
-            "s.json",
-            SOFTMAX,
-            "mse",
-            "a,b,class\n1,2,1\n",
-            "bad.csv:1:1: the header has 3 columns (a,b,class), expected 5",
-        ),
+        ("s.json", SOFTMAX, "mse", "a,b,c,d\n1,2,1,0\n", "bad.csv:1:1: the header has 4 columns (a,b,c,d), expected 5"),
     ];
     let mut n = 0;
     for (model_name, model_text, loss, data, expect) in cases {
@@ -739,6 +733,134 @@ fn every_numeric_option_refuses_bad_values() {
         refused(&[], &strs(&args), &[&expect], false);
     }
     println!("bad option values: {n} cases refused with exit 2");
+}
+
+/// Validation sets, early stopping, class names and target columns: every bad choice is
+/// refused before training, with the file, line and column where there is a file.
+#[test]
+fn validation_labels_and_target_columns_refuse_bad_choices() {
+    let s = |v: &[&str]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+    let train = |model: &str, data: &str, loss: &str| {
+        s(&[
+            "train", "--model", model, "--data", data, "--loss", loss, "--lr", "0.1", "--epochs", "2", "--out",
+            "out.json",
+        ])
+    };
+    // nn train on the XOR model and data, with `extra` options.
+    let on_xor = |extra: &[&str]| [train("m.json", "d.csv", "mse"), s(extra)].concat();
+    let labelled =
+        SOFTMAX.replace("\"version\": 1", "\"version\": 2").replace("}]}", "}], \"labels\": [\"a\", \"b\", \"c\"]}");
+    let text = "x1,x2,class\n1,2,a\n3,4,b\n5,6,c\n";
+    let files = || {
+        vec![
+            ("named.json", bytes(&labelled)),
+            ("t.csv", bytes(text)),
+            ("other.csv", bytes("p,q,y\n0,0,0\n1,1,1\n")),
+            ("wide.csv", bytes("x1,x2,x3,y\n0,0,0,0\n")),
+            ("unseen.csv", bytes("x1,x2,class\n1,2,a\n3,4,z\n")),
+            ("two.csv", bytes("x1,x2,class\n1,2,a\n3,4,b\n")),
+        ]
+    };
+    let cases: Vec<(Vec<String>, Vec<&str>)> = vec![
+        // --validation-split outside (0, 1), or leaving a side empty (4 samples in d.csv).
+        (on_xor(&["--validation-split", "0"]), vec!["expected a fraction between 0 and 1"]),
+        (on_xor(&["--validation-split", "1"]), vec!["expected a fraction between 0 and 1"]),
+        (on_xor(&["--validation-split", "-0.5"]), vec!["expected a fraction"]),
+        (on_xor(&["--validation-split", "nan"]), vec!["not a number"]),
+        (
+            on_xor(&["--validation-split", "0.1"]),
+            vec!["--validation-split 0.1 of the 4 samples in d.csv leaves 4 for training and 0 for validation"],
+        ),
+        (on_xor(&["--validation-split", "0.9"]), vec!["leaves 0 for training and 4 for validation"]),
+        (on_xor(&["--validation", "d.csv", "--validation-split", "0.5"]), vec!["cannot be used with"]),
+        // A validation file whose columns differ.
+        (
+            on_xor(&["--validation", "other.csv"]),
+            vec!["other.csv:1:1: the header (p,q,y) differs from the training data's (x1,x2,y) in d.csv"],
+        ),
+        (
+            on_xor(&["--validation", "wide.csv"]),
+            vec!["wide.csv:1:1: the header has 4 columns (x1,x2,x3,y), expected 3"],
+        ),
+        (on_xor(&["--validation", "missing.csv"]), vec!["missing.csv: cannot read the file"]),
+        // Early stopping: a patience of 0, or nothing to watch.
+        (on_xor(&["--early-stopping", "0"]), vec!["a patience of 0"]),
+        (on_xor(&["--early-stopping", "-3"]), vec!["expected a whole number of epochs"]),
+        (
+            on_xor(&["--early-stopping", "3"]),
+            vec!["--early-stopping watches the validation loss; give a validation set"],
+        ),
+        // Class names: unknown to the model, unseen in training, absent from the model,
+        // or more or fewer than the output layer tells apart.
+        (
+            s(&["eval", "--model", "named.json", "--data", "unseen.csv", "--loss", "softmax_ce"]),
+            vec!["unseen.csv:3:5: unknown class \"z\"; expected one of the model's classes (a, b, c) from named.json"],
+        ),
+        (
+            [train("s.json", "t.csv", "softmax_ce"), s(&["--validation", "unseen.csv"])].concat(),
+            vec!["unseen.csv:3:5: unknown class \"z\"; expected one of the model's classes (a, b, c)"],
+        ),
+        (
+            s(&["eval", "--model", "s.json", "--data", "t.csv", "--loss", "softmax_ce"]),
+            vec!["t.csv:2:5: class \"a\": s.json stores no class names, so labels must be 0..2"],
+        ),
+        (
+            train("s.json", "two.csv", "softmax_ce"),
+            vec!["two.csv:2:5: the label column holds 2 classes (a, b), but the 2-3 network in s.json tells 3 apart"],
+        ),
+        (
+            s(&["predict", "--model", "bad-labels.json", "--data", "d.csv"]),
+            vec![
+                "bad-labels.json:3:11: ",
+                "labels: has 2 names, expected 3 (one per output of the softmax output layer)",
+            ],
+        ),
+        (
+            s(&["eval", "--model", "labels-on-m.json", "--data", "d.csv", "--loss", "mse"]),
+            vec!["labels-on-m.json:", "labels: has 3 names, expected 2 (a single output tells 2 classes apart"],
+        ),
+        // Target columns by name or position.
+        (on_xor(&["--target", "z"]), vec!["d.csv:1:1: --target \"z\": no such column; the header has x1,x2,y"]),
+        (on_xor(&["--target", "0"]), vec!["d.csv:1:1: --target 0: column positions start at 1"]),
+        (on_xor(&["--target", "4"]), vec!["d.csv:1:1: --target 4: the file has only 3 columns"]),
+        (on_xor(&["--target", "y,3"]), vec!["d.csv:1:1: --target names column 3 (\"y\") twice"]),
+        (
+            on_xor(&["--target", "x1,y"]),
+            vec!["d.csv:1:1: the header has 3 columns (x1,x2,y), 2 targets of them chosen by --target, expected 3"],
+        ),
+        (
+            on_xor(&["--no-header", "--target", "y"]),
+            vec!["d.csv:1:1: --target \"y\": with --no-header the columns have no names; give positions from 1"],
+        ),
+        (
+            s(&["eval", "--model", "m.json", "--data", "d.csv", "--loss", "mse", "--no-header"]),
+            vec!["d.csv:1:1: \"x1\" is not a number", "(column \"column1\", data row 1)"],
+        ),
+        // A plot format that is neither PNG nor SVG; a softmax of one output.
+        (on_xor(&["--plot", "loss.pdf"]), vec!["loss.pdf: a plot is written as PNG or SVG"]),
+        (
+            s(&["eval", "--model", "one.json", "--data", "d.csv", "--loss", "mse"]),
+            vec!["one.json:1:64: layers[0].activation: softmax of a single output"],
+        ),
+        (
+            s(&["init", "--layers", "2,3,1", "--activations", "tanh,softmax", "--out", "out.json"]),
+            vec!["--activations: layer 2: softmax of a single output is always 1"],
+        ),
+    ];
+    let bad_labels = labelled.replace("[\"a\", \"b\", \"c\"]", "[\"a\", \"b\"]").replace("\"labels\"", "\n\"labels\"");
+    let labels_on_m =
+        MODEL.replace("\"version\": 1", "\"version\": 2").replace("\n]}", "],\n\"labels\": [\"a\", \"b\", \"c\"]}");
+    let one = r#"{"format": "nn-model", "version": 1, "layers": [{"activation": "softmax", "weights": [[1]], "biases": [0]}]}"#;
+    let mut n = 0;
+    for (args, expect) in &cases {
+        let mut f = files();
+        f.push(("bad-labels.json", bytes(&bad_labels)));
+        f.push(("labels-on-m.json", bytes(&labels_on_m)));
+        f.push(("one.json", bytes(one)));
+        refused(&f, &strs(args), expect, false);
+        n += 1;
+    }
+    println!("validation, labels and target columns: {n} cases refused with exit 2");
 }
 
 /// Every output path × every way it can be unwritable; nothing is created or changed.

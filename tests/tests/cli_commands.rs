@@ -50,8 +50,24 @@ fn eval_reports_loss_and_accuracy() {
         .output()
         .unwrap();
     let v = json_of(&out);
-    assert!(v["accuracy"].is_null());
     assert_close("mazur E", v["loss"].as_f64().unwrap(), 0.298371109, 1e-6, 0.0);
+    // Two sigmoid outputs are a one-hot classifier: the class is the larger output. Both of
+    // Mazur's samples' targets (0.01, 0.99) are class 1; the outputs (0.7514, 0.7729) say 1.
+    assert_eq!((v["correct"].as_u64(), v["accuracy"].as_f64()), (Some(1), Some(1.0)));
+    assert_eq!(v["confusion_matrix"], serde_json::json!([[0, 0], [0, 1]]));
+    // A regression model (an identity output) gets no accuracy.
+    let linear = write(
+        d.path(),
+        "linear.json",
+        MAZUR_JSON.replace("sigmoid\", \"weights\": [[0.4", "identity\", \"weights\": [[0.4"),
+    );
+    let out = nn()
+        .args(["eval", "--json", "--loss", "half_sse", "--model", &arg(&linear), "--data", &arg(&mc)])
+        .output()
+        .unwrap();
+    let v = json_of(&out);
+    assert!(v["loss"].as_f64().is_some(), "{}", stderr_of(&out));
+    assert!(v["accuracy"].is_null() && v["confusion_matrix"].is_null());
 }
 
 #[test]
@@ -65,8 +81,15 @@ fn predict_prints_the_outputs_as_csv() {
         assert!(out.status.success(), "{}", stderr_of(&out));
         let text = String::from_utf8(out.stdout).unwrap();
         let mut lines = text.lines();
-        assert_eq!(lines.next(), Some("output1"));
-        let got: Vec<f64> = lines.map(|l| l.parse().unwrap()).collect();
+        // A single sigmoid output is a classifier: the class (output ≥ 0.5) and its probability follow.
+        assert_eq!(lines.next(), Some("output1,class,probability"));
+        let rows: Vec<Vec<f64>> = lines.map(|l| l.split(',').map(|v| v.parse().unwrap()).collect()).collect();
+        for r in &rows {
+            let class = f64::from(u8::from(r[0] >= 0.5));
+            let p = if class == 1.0 { r[0] as f32 } else { 1.0 - r[0] as f32 };
+            assert_eq!((r[1], r[2] as f32), (class, p));
+        }
+        let got: Vec<f64> = rows.iter().map(|r| r[0]).collect();
         let want: Vec<f64> =
             [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]].iter().map(|x| net.forward(x)[0]).collect();
         assert_all_close(name, &got, &want, 1e-6, 0.0);
@@ -168,7 +191,7 @@ fn export_rust_is_the_compile_time_network_with_the_same_bits() {
     let out =
         nn().current_dir(d.path()).args(["predict", "--model", "mazur.json", "--data", "x.csv"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    let row: Vec<f32> = text.lines().nth(1).unwrap().split(',').map(|v| v.parse().unwrap()).collect();
+    let row: Vec<f32> = text.lines().nth(1).unwrap().split(',').take(2).map(|v| v.parse().unwrap()).collect();
     assert_eq!(row, y);
     // More than four layers has no compile-time type.
     let deep = format!(

@@ -4,6 +4,8 @@
 
 mod cli_support;
 
+use std::path::Path;
+
 use cli_support::{arg, dir, nn, read_model, write};
 use nn_tests::{assert_all_close, assert_close, Act, Cost, Net};
 
@@ -263,4 +265,68 @@ fn example_files_reproduce_with_the_printed_command() {
     assert_all_close("mazur from --write", &trained.flat(), &reference.flat(), 1e-4, 1e-6);
     let bad = nn().args(["example", "nope"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
+}
+
+/// The README's `nn` walkthroughs run as written in an empty directory: every file a
+/// command uses is made by a command before it (QEMU, the demo, the replayed examples,
+/// the benchmark and the lines that list alternatives with `|` are left out).
+#[test]
+fn the_readme_walkthroughs_make_every_file_they_use() {
+    let readme = include_str!("../../README.md");
+    let section = readme.split("## The `nn` command").nth(1).unwrap().split("## The firmware").next().unwrap();
+    let mut commands: Vec<String> = Vec::new();
+    for block in section.split("```sh\n").skip(1) {
+        let block = block.split("```").next().unwrap();
+        let mut pending = String::new();
+        let mut heredoc: Option<String> = None;
+        for line in block.lines() {
+            // A here-document (`cat > f <<'END'` … `END`) is one command with its lines.
+            if let Some(end) = &heredoc {
+                pending.push('\n');
+                pending.push_str(line);
+                if line == end {
+                    heredoc = None;
+                    commands.push(std::mem::take(&mut pending));
+                }
+                continue;
+            }
+            if let Some((_, end)) = line.split_once("<<'") {
+                heredoc = Some(end.trim_end_matches('\'').to_string());
+                pending.push_str(line);
+                continue;
+            }
+            // A comment starts at "  #" (a `#` inside a command, as in printf's text, does not).
+            let code = line.split("  #").next().unwrap().trim_end();
+            match code.strip_suffix('\\') {
+                Some(head) => pending.push_str(head),
+                None => {
+                    pending.push_str(code);
+                    commands.push(std::mem::take(&mut pending).trim().to_string());
+                }
+            }
+        }
+    }
+    let skipped = ["nn demo", "nn example", "nn verify-device", "nn bench"];
+    let run: Vec<&String> = commands
+        .iter()
+        .filter(|c| !c.is_empty() && !c.contains('|') && !skipped.iter().any(|s| c.starts_with(s)))
+        .collect();
+    assert!(run.iter().any(|c| c.starts_with("printf") && c.contains("xor.csv")), "{run:?}");
+    assert!(run.iter().any(|c| c.contains("--data iris.data")), "{run:?}");
+    let d = dir();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    for command in run {
+        let line = command.replace("cp tests/", &format!("cp {}/tests/", repo.display()));
+        let line = match line.strip_prefix("nn ") {
+            Some(rest) => format!("'{}' {rest}", cli_support::bin().display()),
+            None => line,
+        };
+        let out = std::process::Command::new("sh").arg("-c").arg(&line).current_dir(d.path()).output().unwrap();
+        assert!(out.status.success(), "{command}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    for made in
+        ["xor.csv", "xor-trained.json", "loss.png", "iris-trained.json", "iris-log.csv", "iris-loss.png", "iris.bin"]
+    {
+        assert!(d.path().join(made).exists(), "{made} was not made");
+    }
 }

@@ -82,9 +82,9 @@ fn bad_model_files() {
         &["bad.json:1:12: format: is \"keras\", expected \"nn-model\""],
     );
     bad(
-        &model(&MODEL.replace("\"version\": 1", "\"version\": 2")),
+        &model(&MODEL.replace("\"version\": 1", "\"version\": 3")),
         &args,
-        &["bad.json:1:35: version: is 2; this nn reads version 1"],
+        &["bad.json:1:35: version: is 3; this nn reads version 1, 2"],
     );
     bad(
         &model(&MODEL.replacen("sigmoid", "gelu", 1)),
@@ -209,7 +209,7 @@ fn bad_data_files() {
             "2-2-1 network in m.json",
         ],
     );
-    run(data("0,0,0\n1,1,0\n"), &args, &["bad.csv:1:1: the first row holds numbers; expected a header row"]);
+    run(data("0,0,0\n1,1,0\n"), &args, &["bad.csv:1:1: the first row holds numbers (0,0,0); expected a header row"]);
     run(
         data("x1,x2,y\n0,0,2\n"),
         &strs(&with(&args, "--loss", "bce")),

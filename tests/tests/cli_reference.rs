@@ -176,14 +176,14 @@ fn three_full_batch_steps_match_the_reference_for_every_pairing() {
         }
         let what = format!("{h:?}/{o:?}/{c:?} three batches");
         assert_all_close(&what, &read_model(&out).flat(), &net.flat(), 1e-5, 1e-6);
-        // The log's loss column is each epoch's loss before its update; eval_loss after it.
+        // The log's train_loss_during_epoch is each epoch's loss before its update; train_loss after it.
         let text = std::fs::read_to_string(&log).unwrap();
         let rows: Vec<Vec<f64>> =
             text.lines().skip(1).map(|l| l.split(',').map(|v| v.parse().unwrap()).collect()).collect();
         assert_eq!(rows.len(), 3);
         let logged: Vec<f64> = rows.iter().map(|r| r[1]).collect();
         assert_all_close(&format!("{what} log"), &logged, &losses, 1e-5, 1e-7);
-        nn_tests::assert_close(&format!("{what} eval_loss"), rows[2][2], net.mean_loss(&data, c), 1e-5, 1e-7);
+        nn_tests::assert_close(&format!("{what} train_loss"), rows[2][2], net.mean_loss(&data, c), 1e-5, 1e-7);
     }
 }
 

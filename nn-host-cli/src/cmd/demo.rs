@@ -10,7 +10,7 @@ use nn_core::data::{Dataset, Samples};
 use nn_core::init::{Init, Rng};
 use nn_core::{forward, Activation, Biases, LayerSpec, Loss, Mlp, Model, TrainConfig};
 
-use super::train::{fit, History};
+use super::train::{fit, History, Plan};
 use crate::error::CliError;
 use crate::model_file::Network;
 use crate::output::{self, sig32};
@@ -31,7 +31,7 @@ fn net(layers: &[(usize, usize, Activation)], params: Vec<f32>) -> Result<Networ
 }
 
 fn train(net: &mut Network, data: &Samples, config: TrainConfig, epochs: u32) -> Result<History, CliError> {
-    let history = fit(net, data, config, epochs, |_| {})?;
+    let history = fit(net, data, config, epochs, Plan { track_training: true, ..Plan::default() }, |_| {})?;
     if let Some(d) = history.diverged {
         return Err(CliError::Diverged(format!("the demo diverged in epoch {}: {}", d.epoch, d.error)));
     }
@@ -55,6 +55,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     let started = Instant::now();
     let plot_path = args.plot.clone().unwrap_or_else(default_plot);
     output::check_writable(&plot_path)?;
+    plot::Format::of(&plot_path)?;
     outln!(out, "nn demo: nn-core trains small networks on the host with the same kernels as the device.");
     outln!(out);
 
@@ -73,7 +74,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     outln!(out, "   {:>6}  {:>12}", "epoch", "mean loss");
     outln!(out, "   {:>6}  {:>12}", 0, sig32(xor_history.initial_loss));
     for r in xor_history.epochs.iter().filter(|r| [1, 10, 100, 500, 1000, 2000, 3000, 4000].contains(&r.epoch)) {
-        outln!(out, "   {:>6}  {:>12}", r.epoch, sig32(r.eval_loss));
+        outln!(out, "   {:>6}  {:>12}", r.epoch, sig32(r.train_loss()));
     }
     outln!(out);
     for line in plot::text_chart(&xor_history.losses(), 60, 8) {
@@ -110,7 +111,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         "   000 house price, 3 steps:      ŷ = {}, loss {} → {}   (the document prints 2.96 and 0.0016 ✗)",
         sig32(y),
         sig32(h.initial_loss),
-        sig32(h.epochs.last().map_or(f32::NAN, |r| r.eval_loss))
+        sig32(h.epochs.last().map_or(f32::NAN, |r| r.train_loss()))
     );
     let mut line = net(&[(1, 1, Activation::Identity)], vec![1.0, 1.0])?;
     let line_data = samples(&[2.0, -1.0], 1, &[1.0, -5.0], 1)?;
@@ -131,7 +132,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         out,
         "   004 Mazur 2-2-2, 1 step:       E {} → {}",
         sig32(one.initial_loss),
-        sig32(one.epochs.last().map_or(f32::NAN, |r| r.eval_loss))
+        sig32(one.epochs.last().map_or(f32::NAN, |r| r.train_loss()))
     );
     let mut mazur = net(&mazur_layers, mazur_params)?;
     let long = train(&mut mazur, &mazur_data, frozen, 10_000)?;
@@ -142,7 +143,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     );
     outln!(out);
 
-    plot::loss_svg(
+    plot::loss_plot(
         &plot_path,
         "nn demo: loss per epoch",
         &[

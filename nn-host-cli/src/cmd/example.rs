@@ -254,7 +254,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     let mut page = Page { out };
     if args.list {
         for e in &EXAMPLES {
-            page.line(format!("{:<14} {} (shared/seeds/{})", e.name, e.title, e.document))?;
+            page.line(format!("{:<14} {} (seed document {})", e.name, e.title, e.document))?;
         }
         return Ok(());
     }
@@ -274,7 +274,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
             page.blank()?;
         }
         page.line(format!("══ {} — {} ══", e.name, e.title))?;
-        page.line(format!("document: shared/seeds/{}; line numbers below are the document's (Lnn)", e.document))?;
+        page.line(format!("seed document {}; line numbers below are the document's (Lnn)", e.document))?;
         page.blank()?;
         (e.run)(&mut page)?;
         if let Some(dir) = &args.write {

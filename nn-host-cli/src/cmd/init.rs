@@ -64,6 +64,11 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     if args.init != InitName::Uniform && args.limit.is_some() {
         return Err(CliError::bad("--limit applies only to --init uniform"));
     }
+    if let Some(l) =
+        args.layers.iter().skip(1).zip(&args.activations).position(|(&w, &a)| a == Activation::Softmax && w == 1)
+    {
+        return Err(CliError::bad(format!("--activations: layer {}: {}", l + 1, model_file::SOFTMAX_OF_ONE)));
+    }
     let specs: Vec<LayerSpec> =
         args.layers.windows(2).zip(&args.activations).map(|(w, &a)| LayerSpec::new(w[0], w[1], a)).collect();
     // Counted with checked arithmetic first: widths near usize::MAX would overflow.

@@ -4,9 +4,9 @@ use std::io::Write;
 
 use nn_core::{forward, Model};
 
-use crate::data_file::{DataFile, Targets};
+use crate::data_file::{Classes, DataFile, Targets};
 use crate::error::CliError;
-use crate::metrics::NonFiniteRow;
+use crate::metrics::{predicted_class, NonFiniteRow};
 use crate::model_file::ModelFile;
 use crate::options::{self, ModelData};
 
@@ -24,15 +24,38 @@ pub struct Args {
     /// The model and the data set.
     #[command(flatten)]
     pub files: ModelData,
+    /// Print each row's input columns before its outputs.
+    #[arg(long)]
+    pub with_inputs: bool,
+}
+
+/// A CSV cell: quoted when it holds a comma, a quote or a line break.
+fn cell(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
 }
 
 /// Prints one CSV row of outputs per data row (each value the shortest decimal that
-/// reads back as the same `f32`).
+/// reads back as the same `f32`); for a classifier, then the predicted class (its name
+/// when the model stores names) and its probability; with `--with-inputs`, the inputs
+/// first.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     let model = ModelFile::load(&args.files.model)?;
-    let data = DataFile::load(&args.files.data, &model, Targets::Optional)?;
+    let data =
+        DataFile::load_with(&args.files.data, &model, Targets::Optional, &args.files.columns, Classes::FromModel)?;
     let net = model.network()?;
-    let names: Vec<String> = (1..=model.outputs()).map(|k| format!("output{k}")).collect();
+    let mut names: Vec<String> = Vec::new();
+    if args.with_inputs {
+        names.extend(data.input_names.iter().map(|n| cell(n)));
+    }
+    names.extend((1..=model.outputs()).map(|k| format!("output{k}")));
+    let classifier = model.classes().is_some();
+    if classifier {
+        names.extend(["class".to_string(), "probability".to_string()]);
+    }
     // Every row is computed before the first is printed: a bad row leaves no partial CSV.
     let mut text = names.join(",");
     text.push('\n');
@@ -42,7 +65,14 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         if let Some(&value) = y.iter().find(|v| !v.is_finite()) {
             return Err(NonFiniteRow { row: k, what: "output", value }.error(&args.files.model, &data));
         }
-        let row: Vec<String> = y.iter().map(|v| v.to_string()).collect();
+        let mut row: Vec<String> = Vec::new();
+        if args.with_inputs {
+            row.extend(x.iter().map(f32::to_string));
+        }
+        row.extend(y.iter().map(f32::to_string));
+        if let (true, Some((class, p))) = (classifier, predicted_class(y)) {
+            row.extend([cell(&model.class_name(class)), p.to_string()]);
+        }
         text.push_str(&row.join(","));
         text.push('\n');
     }
