@@ -10,8 +10,9 @@
 //! - Shapes known at run time: [`Mlp`] over a caller's slices, running the *same* kernel
 //!   functions ([`kernel`]).
 //! - No heap, no `unsafe`, no panics: every fallible operation returns [`Error`].
-//! - Deterministic: `libm` math, a fixed summation order ([`math`]), seeded initialisation
-//!   and shuffling ([`init`]).
+//! - Deterministic: nn-core's own `exp` and `tanh` ([`exp`]: plain `f32` operations, `exp`
+//!   within 1 ulp), `libm` for the other functions, a fixed summation order ([`math`]),
+//!   seeded initialisation and shuffling ([`init`]).
 //!
 //! ```
 //! use nn_core::{activation::Sigmoid, init::{Init, Rng}, sgd_step, forward, Dense, Loss, Network};
@@ -40,6 +41,7 @@ pub mod check;
 pub mod codec;
 pub mod data;
 pub mod error;
+pub mod exp;
 pub mod init;
 pub mod kernel;
 pub mod loss;
