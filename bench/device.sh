@@ -12,6 +12,8 @@
 #
 #   bash bench/device.sh            # prints the tables, keeps everything in $OUT
 #   OUT=/tmp/dev bash bench/device.sh
+#   FEATURES=nn-core/fast-math NN=<nn built with them> OUT=/tmp/dev-fm bash bench/device.sh
+#                                   # firmware/bench built with these cargo features
 #
 # Needs (installed with apt-get when missing, as root): qemu-system-arm, gcc-arm-none-eabi,
 # libnewlib-arm-none-eabi, gcc; and the pinned Rust toolchain with its thumb targets and
@@ -68,7 +70,7 @@ cbuild c-xor-m0-O2 "$M0" "-O2 -DNO_PRINT -Wno-unused-variable" xor_only_m4.c
 (
     cd "$ROOT/firmware/bench"
     for t in thumbv7em-none-eabihf thumbv6m-none-eabi; do
-        CARGO_TARGET_DIR="$OUT/rust" cargo build --quiet --release --target $t
+        CARGO_TARGET_DIR="$OUT/rust" cargo build --quiet --release --target $t ${FEATURES:+--features "$FEATURES"}
     done
 )
 R4=$OUT/rust/thumbv7em-none-eabihf/release
