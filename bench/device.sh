@@ -213,7 +213,7 @@ for core in m4 m0; do
             else p = 5
             bytes[p] += size; syms[p] = syms[p] (syms[p] == "" ? "" : ", ") short " " size
         }
-        END { split("nn-core: training (sgd_step, initialisation, finiteness confirmation)|nn-core: forward pass (the trained net in use)|the exp (nn-core's own; libm's expf in builds from before it had one)|soft-float runtime (compiler-builtins)|start-up, vector table, main loop, exit", label, "|")
+        END { split("nn-core: training (sgd_step, initialisation, finiteness confirmation)|nn-core: forward pass (the trained net in use)|the exp (nn_core::exp::exp; libm::expf in builds from before nn-core had its own)|soft-float runtime (compiler-builtins)|start-up, vector table, main loop, exit", label, "|")
               for (p = 1; p <= 5; p++) if (p in bytes) printf "| %s | %s | %d |\n", label[p], syms[p], bytes[p]
               printf "| nn-core: training + forward pass | | %d |\n", bytes[1] + bytes[2]
               printf "| **nn-core in all (training + forward pass + the exp)** | | **%d** |\n", bytes[1] + bytes[2] + bytes[3] }'
