@@ -128,20 +128,20 @@ fn scale_ordinary(y: f32, k: i32) -> f32 {
 /// returned as it came.
 #[inline(always)]
 fn exp_edges(x: f32, k: i32, y: f32) -> f32 {
-    let bits = x.to_bits();
-    let magnitude = bits & 0x7fff_ffff;
-    let negative = bits >> 31 != 0;
-    let k_bits = k.max(-64);
+    let k_bits = if k < -64 { -64 } else { k };
     let k_mul = k.wrapping_sub(k_bits);
     let high = scale_ordinary(y, k_bits);
-    let mut out = high * f32::from_bits((k_mul.wrapping_add(127) as u32).wrapping_shl(23));
-    out = if !negative && magnitude > MAX_FINITE_BITS { f32::INFINITY } else { out };
-    out = if negative && magnitude >= ZERO_BITS { 0.0 } else { out };
-    if magnitude > INF_BITS {
-        x
-    } else {
-        out
-    }
+    let out = high * f32::from_bits((k_mul.wrapping_add(127) as u32).wrapping_shl(23));
+    // The edges chosen by masks (all ones where a comparison holds, which is false for
+    // NaN), not by branches: a loop over this still vectorises.
+    let mask = |holds: bool| u32::from(holds).wrapping_neg();
+    let overflow = mask(x > f32::from_bits(MAX_FINITE_BITS));
+    let underflow = mask(x <= -f32::from_bits(ZERO_BITS));
+    let nan = mask(x.to_bits() & 0x7fff_ffff > INF_BITS);
+    let mut bits = (out.to_bits() & !overflow) | (INF_BITS & overflow);
+    bits &= !underflow;
+    bits = (bits & !nan) | (x.to_bits() & nan);
+    f32::from_bits(bits)
 }
 
 /// `e^x` from its reduction: the short path, or the edges.
@@ -172,13 +172,9 @@ pub fn exp(x: f32) -> f32 {
 #[inline(always)]
 pub fn exp_branch_free(x: f32) -> f32 {
     let (k, s) = reduce_branch_free(x);
-    let y = 1.0 + s;
-    let edges = exp_edges(x, k, y);
-    if ordinary(x) {
-        scale_ordinary(y, k)
-    } else {
-        edges
-    }
+    // exp_edges is exact for ordinary inputs too (its multiplication is then by 1, or
+    // exact): one more multiplication, and no choice between paths to vectorise.
+    exp_edges(x, k, 1.0 + s)
 }
 
 /// The hyperbolic tangent, from one reduction of `±2|x|`, as libm's `tanhf` does (two of
