@@ -4,7 +4,7 @@
 #
 #   bash bench/compare.sh                 # 2 s per timed run, 3 rounds, all four nets
 #   SECONDS_PER_RUN=1 ROUNDS=5 NETS="mid wide" bash bench/compare.sh
-#   ALSO="before=/tmp/old/nn fast-math=/tmp/fm/nn" bash bench/compare.sh   # more builds of nn,
+#   ALSO="before=/tmp/old/nn other=/tmp/other/nn" bash bench/compare.sh   # more builds of nn,
 #                                         # each timed in the same rounds, one column each
 #
 # The baseline is built here from ../shared/bench/ref_mlp.c exactly as its README and the

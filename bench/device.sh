@@ -12,8 +12,9 @@
 #
 #   bash bench/device.sh            # prints the tables, keeps everything in $OUT
 #   OUT=/tmp/dev bash bench/device.sh
-#   FEATURES=nn-core/fast-math NN=<nn built with them> OUT=/tmp/dev-fm bash bench/device.sh
-#                                   # firmware/bench built with these cargo features
+#   FEATURES=<cargo features> NN=<nn built with them> OUT=/tmp/dev-x bash bench/device.sh
+#                                   # firmware/bench built with these cargo features (issue 14
+#                                   # measured nn-core's former fast-math feature this way)
 #
 # Needs (installed with apt-get when missing, as root): qemu-system-arm, gcc-arm-none-eabi,
 # libnewlib-arm-none-eabi, gcc; and the pinned Rust toolchain with its thumb targets and

@@ -3,9 +3,7 @@
 //! `exp` and `tanh` (and so the sigmoid and softmax) are nn-core's own, in [`crate::exp`]:
 //! plain `f32` operations in a fixed order, `exp` within 0.9 ulp of the exact value,
 //! `tanh` within 2.3 ulp. The other transcendental functions go through `libm`, called
-//! explicitly. Either way the host and the Cortex-M compute the same bits. The `fast-math`
-//! feature routes `exp` and `tanh` through `micromath` instead (see `docs/fast-math.md`
-//! for the measured accuracy).
+//! explicitly. Either way the host and the Cortex-M compute the same bits.
 //!
 //! # Summation order
 //! A dot product of length `n` is computed in [`LANES`] = 8 interleaved partial sums:
@@ -21,44 +19,16 @@
 /// Number of interleaved partial sums in [`dot`] and [`sum_squares`].
 pub const LANES: usize = 8;
 
-/// `e^x`.
+/// `e^x`: [`crate::exp::exp`], within 0.9 ulp.
 #[inline]
 pub fn exp(x: f32) -> f32 {
-    #[cfg(feature = "fast-math")]
-    {
-        // micromath builds 2^k by setting the exponent field: outside this range k
-        // leaves it (a debug assertion fires, or the bits wrap), so the tails and NaN
-        // go to libm.
-        if (-87.0..=88.0).contains(&x) {
-            micromath::F32(x).exp().0
-        } else {
-            libm::expf(x)
-        }
-    }
-    #[cfg(not(feature = "fast-math"))]
-    {
-        crate::exp::exp(x)
-    }
+    crate::exp::exp(x)
 }
 
-/// `tanh(x)`.
+/// `tanh(x)`: [`crate::exp::tanh`], within 2.3 ulp.
 #[inline]
 pub fn tanh(x: f32) -> f32 {
-    #[cfg(feature = "fast-math")]
-    {
-        // micromath has no tanh: tanh(x) = 1 - 2 / (e^{2x} + 1), saturated for large |x|.
-        if x > 9.0 {
-            1.0
-        } else if x < -9.0 {
-            -1.0
-        } else {
-            1.0 - 2.0 / (exp(2.0 * x) + 1.0)
-        }
-    }
-    #[cfg(not(feature = "fast-math"))]
-    {
-        crate::exp::tanh(x)
-    }
+    crate::exp::tanh(x)
 }
 
 /// Natural logarithm.
@@ -88,13 +58,13 @@ pub fn pow(x: f32, y: f32) -> f32 {
 /// The logistic function `1 / (1 + exp(−z))` applied in place, bit for bit the same as
 /// [`crate::activation::sigmoid`] on every input.
 ///
-/// On x86-64 and AArch64 (default math only) it runs [`sigmoid_exact`] four values at a
+/// On x86-64 and AArch64 it runs [`sigmoid_exact`] four values at a
 /// time, which the compiler turns into SIMD code with no data-dependent branch (a layer
 /// of fewer than four takes one value at a time: lower latency there); the Cortex-M cores
 /// take one value at a time.
 #[inline]
 pub fn sigmoid_in_place(values: &mut [f32]) {
-    #[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(feature = "fast-math")))]
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
     if values.len() < 4 {
         // Too few for a vector: one value at a time, the same operations.
         for v in values.iter_mut() {
@@ -117,7 +87,7 @@ pub fn sigmoid_in_place(values: &mut [f32]) {
             rest.iter_mut().zip(sigmoid4(v)).for_each(|(x, p)| *x = p);
         }
     }
-    #[cfg(not(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(feature = "fast-math"))))]
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
     {
         for v in values.iter_mut() {
             *v = crate::activation::sigmoid(*v);
@@ -128,7 +98,7 @@ pub fn sigmoid_in_place(values: &mut [f32]) {
 /// Four sigmoids at once: straight-line code the compiler turns into one SIMD evaluation.
 /// The loop calling it holds a compiler fence, so that it is not vectorised across calls
 /// instead (strided gathers).
-#[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(feature = "fast-math")))]
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 #[inline(always)]
 fn sigmoid4(v: [f32; 4]) -> [f32; 4] {
     v.map(sigmoid_exact)
@@ -454,46 +424,5 @@ pub(crate) mod tests {
     fn negative_zero_is_the_identity() {
         assert_eq!(dot(&[-0.0], &[1.0]).to_bits(), (-0.0f32).to_bits());
         assert_eq!(dot(&[], &[]).to_bits(), (-0.0f32).to_bits());
-    }
-}
-
-/// The accuracy `fast-math` gives, measured against libm on a dense grid. The figures
-/// in the docs come from this test (`cargo test -p nn-core --features fast-math -- --nocapture fast_math`).
-#[cfg(all(test, feature = "fast-math"))]
-mod fast_math_accuracy {
-    extern crate std;
-    use super::*;
-
-    /// Largest relative error of `exp` on `[-20, 20]` and absolute error of `tanh` and
-    /// of the sigmoid built on `exp`, on `[-10, 10]`, at 200,001 points each.
-    fn measure() -> (f32, f32, f32) {
-        let mut exp_rel = 0.0f32;
-        let mut tanh_abs = 0.0f32;
-        let mut sig_abs = 0.0f32;
-        for i in 0..=200_000 {
-            let t = i as f32 / 200_000.0;
-            let x = -20.0 + 40.0 * t;
-            let reference = libm::expf(x);
-            exp_rel = exp_rel.max(((exp(x) - reference) / reference).abs());
-            let x = -10.0 + 20.0 * t;
-            tanh_abs = tanh_abs.max((tanh(x) - libm::tanhf(x)).abs());
-            let fast = crate::activation::sigmoid(x);
-            sig_abs = sig_abs.max((fast - 1.0 / (1.0 + libm::expf(-x))).abs());
-        }
-        (exp_rel, tanh_abs, sig_abs)
-    }
-
-    #[test]
-    fn fast_math_error_is_within_the_documented_bounds() {
-        let (exp_rel, tanh_abs, sig_abs) = measure();
-        std::println!(
-            "fast-math: exp max rel err {exp_rel:e}, tanh max abs err {tanh_abs:e}, sigmoid max abs err {sig_abs:e}"
-        );
-        // The bounds stated in docs/fast-math.md.
-        assert!(exp_rel < 3e-3, "exp relative error {exp_rel}");
-        assert!(tanh_abs < 1.5e-3, "tanh absolute error {tanh_abs}");
-        assert!(sig_abs < 1e-3, "sigmoid absolute error {sig_abs}");
-        // And it really is an approximation (not libm under another name).
-        assert!(exp_rel > 1e-6);
     }
 }
