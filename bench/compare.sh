@@ -4,6 +4,8 @@
 #
 #   bash bench/compare.sh                 # 2 s per timed run, 3 rounds, all four nets
 #   SECONDS_PER_RUN=1 ROUNDS=5 NETS="mid wide" bash bench/compare.sh
+#   ALSO="before=/tmp/old/nn other=/tmp/other/nn" bash bench/compare.sh   # more builds of nn,
+#                                         # each timed in the same rounds, one column each
 #
 # The baseline is built here from ../shared/bench/ref_mlp.c exactly as its README and the
 # issue say (gcc -std=c11 -O2 ... -lm); `nn` is built in release. For each net and round
@@ -31,31 +33,52 @@ if ! "$NN" bench --net mazur --seconds 0.01 --json 2>/dev/null | tail -1 | grep 
     exit 2
 fi
 
+# Extra builds of nn (label=path), each run right after `nn` in every round.
+read -r -a ALSO_LIST <<< "${ALSO:-}"
+for a in "${ALSO_LIST[@]}"; do
+    if ! "${a#*=}" bench --net mazur --seconds 0.01 --json 2>/dev/null | tail -1 | grep -q '"steps_per_s"'; then
+        echo "compare.sh: '${a#*=} bench' (ALSO ${a%%=*}) does not report steps_per_s" >&2
+        exit 2
+    fi
+done
+alt_header=""
+alt_rule=""
+for a in "${ALSO_LIST[@]}"; do
+    alt_header="$alt_header ${a%%=*}, steps/s | ${a%%=*} / C |"
+    alt_rule="$alt_rule---|---|"
+done
+
 c_rate() { "$OUT/ref_mlp_O2" "$1" time "$S" | awk '{ for (i = 1; i < NF; i++) if ($i == "cpu_steps_per_s") print $(i + 2) }'; }
-nn_rate() { "$NN" bench --net "$1" --seconds "$S" --json | tail -1 | sed 's/.*"steps_per_s":\([^,}]*\).*/\1/'; }
+nn_rate() { "${2:-$NN}" bench --net "$1" --seconds "$S" --json | tail -1 | sed 's/.*"steps_per_s":\([^,}]*\).*/\1/'; }
 
 {
     echo "Machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs; $(gcc --version | head -1); $(rustc --version)"
     echo "Each figure: median of 5 timed runs of >= ${S} s CPU time; ratio: median over $ROUNDS interleaved rounds."
     echo
-    echo "| net | C baseline (gcc -std=c11 -O2), steps/s | nn bench, steps/s | nn / C |"
-    echo "|---|---|---|---|"
+    echo "| net | C baseline (gcc -std=c11 -O2), steps/s | nn bench, steps/s | nn / C |$alt_header"
+    echo "|---|---|---|---|$alt_rule"
 } | tee "$OUT/compare.md"
 for net in $NETS; do
     : > "$OUT/$net.rounds"
     for _ in $(seq "$ROUNDS"); do
         c=$(c_rate "$net")
         r=$(nn_rate "$net")
-        echo "$c $r" >> "$OUT/$net.rounds"
+        line="$c $r"
+        for a in "${ALSO_LIST[@]}"; do line="$line $(nn_rate "$net" "${a#*=}")"; done
+        echo "$line" >> "$OUT/$net.rounds"
     done
+    # Column k (2 = nn, 3... = ALSO): median rate and median, lowest and highest ratio to C.
     sort -g -k1 "$OUT/$net.rounds" | awk -v net="$net" '
-        { c[NR] = $1; r[NR] = $2; q[NR] = $2 / $1 }
+        function isort(a, n,    i, j, t) { for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j] < a[j - 1]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t } }
+        { c[NR] = $1; for (k = 2; k <= NF; k++) { r[k, NR] = $k; q[k, NR] = $k / $1 }; cols = NF }
         END {
-            n = NR
-            # medians (n is small: sort the ratios by insertion)
-            for (i = 2; i <= n; i++) for (j = i; j > 1 && q[j] < q[j - 1]; j--) { t = q[j]; q[j] = q[j - 1]; q[j - 1] = t }
-            for (i = 2; i <= n; i++) for (j = i; j > 1 && r[j] < r[j - 1]; j--) { t = r[j]; r[j] = r[j - 1]; r[j - 1] = t }
-            m = int((n + 1) / 2)
-            printf "| %s | %.3g | %.3g | **%.2f** (rounds %.2f to %.2f) |\n", net, c[m], r[m], q[m], q[1], q[n]
+            n = NR; m = int((n + 1) / 2)
+            printf "| %s | %.3g |", net, c[m]
+            for (k = 2; k <= cols; k++) {
+                for (i = 1; i <= n; i++) { rr[i] = r[k, i]; qq[i] = q[k, i] }
+                isort(rr, n); isort(qq, n)
+                printf " %.3g | **%.2f** (rounds %.2f to %.2f) |", rr[m], qq[m], qq[1], qq[n]
+            }
+            printf "\n"
         }' | tee -a "$OUT/compare.md"
 done

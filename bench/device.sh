@@ -12,6 +12,9 @@
 #
 #   bash bench/device.sh            # prints the tables, keeps everything in $OUT
 #   OUT=/tmp/dev bash bench/device.sh
+#   FEATURES=<cargo features> NN=<nn built with them> OUT=/tmp/dev-x bash bench/device.sh
+#                                   # firmware/bench built with these cargo features (issue 14
+#                                   # measured nn-core's former fast-math feature this way)
 #
 # Needs (installed with apt-get when missing, as root): qemu-system-arm, gcc-arm-none-eabi,
 # libnewlib-arm-none-eabi, gcc; and the pinned Rust toolchain with its thumb targets and
@@ -45,7 +48,7 @@ LLVM=$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | awk '/^host/{print $2}')
 
 # ---- the counting plugins (QEMU plugin API v1; built from ../shared at run time) ------------
 gcc -O2 -shared -fPIC -fvisibility=hidden -o "$OUT/libinsncount.so" "$SHARED/tools/qemu-insncount/insncount.c"
-# The same plugin plus one address range (here: libm's expf), from the C baseline's directory.
+# The same plugin plus one address range (here: the exp), from the C baseline's directory.
 gcc -O2 -shared -fPIC -fvisibility=hidden -o "$OUT/libinsncount_range.so" "$CDIR/insncount_range.c"
 
 # ---- the C baseline, for each core ----------------------------------------------------------
@@ -70,7 +73,7 @@ cbuild c-xor-m0-O2 "$M0" "-O2 -DNO_PRINT -Wno-unused-variable" xor_only_m4.c
 (
     cd "$ROOT/firmware"
     for t in thumbv7em-none-eabihf thumbv6m-none-eabi; do
-        CARGO_TARGET_DIR="$OUT/rust" cargo build --quiet --release -p nn-fw-bench --config cores.toml --target $t
+        CARGO_TARGET_DIR="$OUT/rust" cargo build --quiet --release -p nn-fw-bench --config cores.toml --target $t ${FEATURES:+--features "$FEATURES"}
     done
 )
 R4=$OUT/rust/thumbv7em-none-eabihf/release
@@ -79,18 +82,19 @@ R0=$OUT/rust/thumbv6m-none-eabi/release
 # ---- runs -------------------------------------------------------------------------------------
 machine() { case $1 in m4) echo "-cpu cortex-m4 -machine mps2-an386" ;; m0) echo "-cpu cortex-m3 -machine mps2-an385" ;; esac; }
 addr() { "$LLVM/llvm-nm" "$1" | awk -v s="$2" '$3 == s { print "0x" $1; exit }'; }
-# expf's address range: [__libm_start, __libm_end) in the C builds (their linker script puts
-# libm first), libm::math::expf::expf in the Rust ones.
+# The exp's address range: [__libm_start, __libm_end) in the C builds (their linker script puts
+# libm first); in the Rust ones nn-core's own nn_core::exp::exp (one out-of-line copy on the
+# Cortex-M), or libm::math::expf::expf in builds from before nn-core had its own.
 range() {
     if [ -n "$(addr "$1" __libm_start)" ]; then
         echo "lo=$(addr "$1" __libm_start),hi=$(addr "$1" __libm_end)"
     else
         local lo size
-        read -r lo size <<< "$("$LLVM/llvm-nm" -S "$1" | awk '/libm4math4expf4expf/ { print $1, $2; exit }')"
+        read -r lo size <<< "$("$LLVM/llvm-nm" -S "$1" | awk '/libm4math4expf4expf|7nn_core3exp3exp17h/ { print $1, $2; exit }')"
         printf 'lo=0x%x,hi=0x%x' $((0x$lo)) $((0x$lo + 0x$size))
     fi
 }
-count() { # NAME ELF CORE -> $OUT/NAME.counts: "net n total in_expf"
+count() { # NAME ELF CORE -> $OUT/NAME.counts: "net n total in_exp"
     local name=$1 elf=$2 core=$3 r
     r=$(range "$elf")
     timeout 300 qemu-system-arm $(machine "$core") -nographic -semihosting-config enable=on,target=native \
@@ -149,7 +153,7 @@ else
 fi
 
 # ---- tables -----------------------------------------------------------------------------------
-per_step() { # FILE NET -> "total in_expf" per step: (count(101) - count(1)) / 100
+per_step() { # FILE NET -> "total in_exp" per step: (count(101) - count(1)) / 100
     awk -v net="$2" '$1 == net { t[$2] = $3; r[$2] = $4 }
         END { printf "%.2f %.2f", (t[101] - t[1]) / 100, (r[101] - r[1]) / 100 }' "$1"
 }
@@ -158,7 +162,7 @@ echo "Tools: $(paste -sd';' "$OUT/versions.txt" | sed 's/;/; /g')"
 echo
 echo "### Instructions per training step (QEMU, exact; (count(101) - count(1)) / 100)"
 echo
-echo "| core | net | C -O2 | C -O2 -ffp-contract=off | nn-core | nn-core / C -O2 | in expf: C / nn-core |"
+echo "| core | net | C -O2 | C -O2 -ffp-contract=off | nn-core | nn-core / C -O2 | in exp: C / nn-core |"
 echo "|---|---|---|---|---|---|---|"
 for core in m4 m0; do
     for net in xor mazur mid wide; do
@@ -205,17 +209,17 @@ for core in m4 m0; do
         $3 ~ /^[tTrR]$/ && $2 + 0 > 0 {
             name = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ /, "", name); size = $2 + 0
             short = name; sub(/::h[0-9a-f]+$/, "", short)
-            if (name ~ /^(xor_step|xor_init)$/ || name ~ /^nn_core::/ || name ~ /init_net/) p = 1
+            if (name ~ /^nn_core::exp::/ || name ~ /^libm::/) p = 3
+            else if (name ~ /^(xor_step|xor_init)$/ || name ~ /^nn_core::/ || name ~ /init_net/) p = 1
             else if (name == "xor_forward") p = 2
-            else if (name ~ /^libm::/) p = 3
             else if (name ~ /compiler_builtins::float|__aeabi_f|__aeabi_i2f|__aeabi_ui2f|__clzsi2|__aeabi_lmul|__aeabi_d/) p = 4
             else p = 5
             bytes[p] += size; syms[p] = syms[p] (syms[p] == "" ? "" : ", ") short " " size
         }
-        END { split("nn-core: training (sgd_step, initialisation, finiteness confirmation)|nn-core: forward pass (the trained net in use)|libm (expf, called by nn-core)|soft-float runtime (compiler-builtins)|start-up, vector table, main loop, exit", label, "|")
+        END { split("nn-core: training (sgd_step, initialisation, finiteness confirmation)|nn-core: forward pass (the trained net in use)|the exp (nn_core::exp::exp; libm::expf in builds from before nn-core had its own)|soft-float runtime (compiler-builtins)|start-up, vector table, main loop, exit", label, "|")
               for (p = 1; p <= 5; p++) if (p in bytes) printf "| %s | %s | %d |\n", label[p], syms[p], bytes[p]
-              printf "| **nn-core in all (training + forward pass)** | | **%d** |\n", bytes[1] + bytes[2]
-              printf "| nn-core + libm expf | | %d |\n", bytes[1] + bytes[2] + bytes[3] }'
+              printf "| nn-core: training + forward pass | | %d |\n", bytes[1] + bytes[2]
+              printf "| **nn-core in all (training + forward pass + the exp)** | | **%d** |\n", bytes[1] + bytes[2] + bytes[3] }'
     echo
     echo "C xor trainer for the same core (xor_only_m4.c, -O2), for comparison:"
     echo

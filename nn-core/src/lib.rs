@@ -11,6 +11,7 @@ pub mod check;
 pub mod codec;
 pub mod data;
 pub mod error;
+mod exp;
 pub mod init;
 mod kernel;
 mod loss;

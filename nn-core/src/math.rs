@@ -1,9 +1,10 @@
 //! Scalar math and the fixed-order reductions every kernel uses (internal: the bottom
 //! layer, using no other module).
 //!
-//! All transcendental functions go through `libm`, called explicitly, so the host and
-//! the Cortex-M compute the same bits. The `fast-math` feature routes `exp` and `tanh`
-//! through `micromath` instead (see `docs/fast-math.md` for the measured accuracy).
+//! `exp` and `tanh` (and so the sigmoid and softmax) are nn-core's own, in [`crate::exp`]:
+//! plain `f32` operations in a fixed order, `exp` within 0.9 ulp of the exact value,
+//! `tanh` within 2.3 ulp. The other transcendental functions go through `libm`, called
+//! explicitly. Either way the host and the Cortex-M compute the same bits.
 //!
 //! # Summation order
 //! A dot product of length `n` is computed in [`LANES`] = 8 interleaved partial sums:
@@ -19,44 +20,16 @@
 /// Number of interleaved partial sums in [`dot`] and [`sum_squares`].
 pub(crate) const LANES: usize = 8;
 
-/// `e^x`.
+/// `e^x`: [`crate::exp::exp`], within 0.9 ulp.
 #[inline]
 pub(crate) fn exp(x: f32) -> f32 {
-    #[cfg(feature = "fast-math")]
-    {
-        // micromath builds 2^k by setting the exponent field: outside this range k
-        // leaves it (a debug assertion fires, or the bits wrap), so the tails and NaN
-        // go to libm.
-        if (-87.0..=88.0).contains(&x) {
-            micromath::F32(x).exp().0
-        } else {
-            libm::expf(x)
-        }
-    }
-    #[cfg(not(feature = "fast-math"))]
-    {
-        libm::expf(x)
-    }
+    crate::exp::exp(x)
 }
 
-/// `tanh(x)`.
+/// `tanh(x)`: [`crate::exp::tanh`], within 2.3 ulp.
 #[inline]
 pub(crate) fn tanh(x: f32) -> f32 {
-    #[cfg(feature = "fast-math")]
-    {
-        // micromath has no tanh: tanh(x) = 1 - 2 / (e^{2x} + 1), saturated for large |x|.
-        if x > 9.0 {
-            1.0
-        } else if x < -9.0 {
-            -1.0
-        } else {
-            1.0 - 2.0 / (exp(2.0 * x) + 1.0)
-        }
-    }
-    #[cfg(not(feature = "fast-math"))]
-    {
-        libm::tanhf(x)
-    }
+    crate::exp::tanh(x)
 }
 
 /// Natural logarithm.
@@ -90,7 +63,7 @@ pub(crate) fn sigmoid(z: f32) -> f32 {
 }
 
 /// `1 / (1 + exp(−z))`: the one sigmoid formula, over the scalar [`exp`] or over the
-/// branch-free [`expf_exact`] of the vector path.
+/// branch-free exp of the vector path (`crate::exp::exp_branch_free`), the same bits.
 #[inline(always)]
 fn logistic(exp: impl Fn(f32) -> f32, z: f32) -> f32 {
     1.0 / (1.0 + exp(-z))
@@ -98,15 +71,15 @@ fn logistic(exp: impl Fn(f32) -> f32, z: f32) -> f32 {
 
 /// [`sigmoid`] applied in place, bit for bit the same on every input.
 ///
-/// On x86-64 and AArch64 (default math only) it runs [`logistic`] over [`expf_exact`]
-/// four values at a time, which the compiler turns into SIMD code with no data-dependent branch (a layer
-/// of fewer than four calls libm per value: lower latency there); the Cortex-M cores call
-/// libm's `expf` once a value (fewer instructions there).
+/// On x86-64 and AArch64 it runs [`logistic`] over the branch-free exp four values at
+/// a time, which the compiler turns into SIMD code with no data-dependent branch (a layer
+/// of fewer than four takes one value at a time: lower latency there); the Cortex-M cores
+/// take one value at a time. Both exps give the same bits.
 #[inline]
 pub(crate) fn sigmoid_in_place(values: &mut [f32]) {
-    #[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(feature = "fast-math")))]
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
     if values.len() < 4 {
-        // Too few for a vector: libm's own code, whose branches are predicted.
+        // Too few for a vector: one value at a time, the same operations.
         for v in values.iter_mut() {
             *v = sigmoid(*v);
         }
@@ -127,7 +100,7 @@ pub(crate) fn sigmoid_in_place(values: &mut [f32]) {
             rest.iter_mut().zip(sigmoid4(v)).for_each(|(x, p)| *x = p);
         }
     }
-    #[cfg(not(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(feature = "fast-math"))))]
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
     {
         for v in values.iter_mut() {
             *v = sigmoid(*v);
@@ -138,81 +111,10 @@ pub(crate) fn sigmoid_in_place(values: &mut [f32]) {
 /// Four sigmoids at once: straight-line code the compiler turns into one SIMD evaluation.
 /// The loop calling it holds a compiler fence, so that it is not vectorised across calls
 /// instead (strided gathers).
-#[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(feature = "fast-math")))]
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 #[inline(always)]
 fn sigmoid4(v: [f32; 4]) -> [f32; 4] {
-    v.map(|z| logistic(expf_exact, z))
-}
-
-/// libm's `expf` (the FreeBSD single-precision algorithm), step for step the same
-/// roundings, written without data-dependent branches so a loop over it vectorises.
-///
-/// Every path of libm's code is computed and the right one selected: the range
-/// reduction `k`, `hi`, `lo` (with `k = 0` giving `hi = x`, `lo = 0` exactly as libm's
-/// small-argument path), the rational approximation with its one division, and the
-/// final scaling by `2^k`, done as `y·2^⌊k/2⌋·2^(k−⌊k/2⌋)`: the first product is exact
-/// (`y` is in `[0.7, 1.5]` and `|k| ≤ 150`), so the second rounds once, as libm's
-/// `scalbnf` does. The tests compare it with `libm::expf` bit for bit.
-#[cfg(any(test, all(any(target_arch = "x86_64", target_arch = "aarch64"), not(feature = "fast-math"))))]
-#[inline(always)]
-fn expf_exact(x: f32) -> f32 {
-    // libm's constants, by their bits.
-    const LN2_HI: f32 = f32::from_bits(0x3f31_7200);
-    const LN2_LO: f32 = f32::from_bits(0x35bf_be8e);
-    const INV_LN2: f32 = f32::from_bits(0x3fb8_aa3b);
-    const P1: f32 = f32::from_bits(0x3e2a_aa8f);
-    const P2: f32 = f32::from_bits(0xbb35_5215);
-    let bits = x.to_bits();
-    let hx = bits & 0x7fff_ffff;
-    let negative = bits >> 31 != 0;
-
-    // k = trunc(x/ln2 ± 1/2) as libm's `as i32`, here by rounding through 1.5·2²³ and
-    // stepping back towards zero (exact for |t| < 2²²; other lanes are not selected),
-    // so no lane needs a float-to-integer conversion.
-    const ROUND: f32 = 12_582_912.0;
-    let t = INV_LN2 * x + if negative { -0.5 } else { 0.5 };
-    let nearest = (t + ROUND) - ROUND;
-    let k_far = if negative {
-        if nearest < t {
-            nearest + 1.0
-        } else {
-            nearest
-        }
-    } else if nearest > t {
-        nearest - 1.0
-    } else {
-        nearest
-    };
-    let k_near = if negative { -1.0 } else { 1.0 };
-    let kf = if hx > 0x3f85_1592 {
-        k_far
-    } else if hx > 0x3eb1_7218 {
-        k_near
-    } else {
-        0.0
-    };
-    let k = ((kf + ROUND).to_bits() as i32).wrapping_sub(ROUND.to_bits() as i32);
-    let hi = x - kf * LN2_HI;
-    let lo = kf * LN2_LO;
-    let r = hi - lo;
-    let rr = r * r;
-    let c = r - rr * (P1 + rr * P2);
-    let y = 1.0 + (r * c / (2.0 - c) - lo + hi);
-    let a = k >> 1;
-    let b = k.wrapping_sub(a);
-    let scale = |e: i32| f32::from_bits((e.wrapping_add(0x7f) as u32) << 23);
-    let general = y * scale(a) * scale(b);
-
-    let small = 1.0 + x;
-    let overflow = x * f32::from_bits(0x7f00_0000);
-    let mut out = if hx > 0x3900_0000 { general } else { small };
-    out = if negative && hx >= 0x42cf_f1b5 { 0.0 } else { out };
-    out = if !negative && hx >= 0x42b1_7218 { overflow } else { out };
-    if hx > 0x7f80_0000 {
-        x
-    } else {
-        out
-    }
+    v.map(|z| logistic(crate::exp::exp_branch_free, z))
 }
 
 /// The largest value (−∞ for none; NaNs are passed over), the shift that keeps softmax
@@ -448,7 +350,8 @@ pub(crate) mod tests {
         }
     }
 
-    /// Inputs where libm's `expf` changes path, and their neighbours.
+    /// Inputs where the exp's result changes kind (and where libm's `expf` changes path),
+    /// and their neighbours. `exp::tests::exhaustive_exp_sigmoid_tanh` checks all 2³².
     fn edge_inputs() -> std::vec::Vec<f32> {
         let mut v = std::vec::Vec::new();
         for edge in [0x3900_0000u32, 0x3eb1_7218, 0x3f85_1592, 0x42ae_ac50, 0x42b1_7218, 0x42cf_f1b5, 0x7f80_0000] {
@@ -461,16 +364,6 @@ pub(crate) mod tests {
         }
         v.extend([0.0, -0.0, f32::NAN, -f32::NAN, f32::MIN, f32::MAX, 1e-45, -1e-45, 88.0, -88.0, -104.0, 0.5, -0.5]);
         v
-    }
-
-    #[test]
-    fn expf_exact_is_libms_expf_bit_for_bit() {
-        // Every 65,521st bit pattern (65,551 floats of every sign and exponent), plus the
-        // path boundaries. `exhaustive_expf_and_sigmoid` below checks all 2³² (release).
-        let sweep = (0..=u32::MAX / 65_521).map(|i| f32::from_bits(i.wrapping_mul(65_521)));
-        for x in sweep.chain(edge_inputs()) {
-            assert!(same(expf_exact(x), libm::expf(x)), "expf({x:e}) [{:#x}]", x.to_bits());
-        }
     }
 
     #[test]
@@ -495,28 +388,6 @@ pub(crate) mod tests {
         sigmoid_in_place(&mut all);
         for (&z, &s) in values.iter().zip(&all) {
             assert!(same(s, sigmoid(z)), "sigmoid({z:e}) [{:#x}]", z.to_bits());
-        }
-    }
-
-    /// All 2³² inputs; about a minute in release:
-    /// `cargo test -p nn-core --release -- --ignored exhaustive`.
-    #[test]
-    #[ignore]
-    fn exhaustive_expf_and_sigmoid() {
-        let mut batch = [0.0f32; 1024];
-        for hi in 0..(1u64 << 22) {
-            let base = (hi << 10) as u32;
-            for (i, v) in batch.iter_mut().enumerate() {
-                *v = f32::from_bits(base + i as u32);
-            }
-            for &x in &batch {
-                assert!(same(expf_exact(x), libm::expf(x)), "expf [{:#x}]", x.to_bits());
-            }
-            let mut s = batch;
-            sigmoid_in_place(&mut s);
-            for (&z, &s) in batch.iter().zip(&s) {
-                assert!(same(s, sigmoid(z)), "sigmoid [{:#x}]", z.to_bits());
-            }
         }
     }
 
@@ -564,46 +435,5 @@ pub(crate) mod tests {
     fn negative_zero_is_the_identity() {
         assert_eq!(dot(&[-0.0], &[1.0]).to_bits(), (-0.0f32).to_bits());
         assert_eq!(dot(&[], &[]).to_bits(), (-0.0f32).to_bits());
-    }
-}
-
-/// The accuracy `fast-math` gives, measured against libm on a dense grid. The figures
-/// in the docs come from this test (`cargo test -p nn-core --features fast-math -- --nocapture fast_math`).
-#[cfg(all(test, feature = "fast-math"))]
-mod fast_math_accuracy {
-    extern crate std;
-    use super::*;
-
-    /// Largest relative error of `exp` on `[-20, 20]` and absolute error of `tanh` and
-    /// of the sigmoid built on `exp`, on `[-10, 10]`, at 200,001 points each.
-    fn measure() -> (f32, f32, f32) {
-        let mut exp_rel = 0.0f32;
-        let mut tanh_abs = 0.0f32;
-        let mut sig_abs = 0.0f32;
-        for i in 0..=200_000 {
-            let t = i as f32 / 200_000.0;
-            let x = -20.0 + 40.0 * t;
-            let reference = libm::expf(x);
-            exp_rel = exp_rel.max(((exp(x) - reference) / reference).abs());
-            let x = -10.0 + 20.0 * t;
-            tanh_abs = tanh_abs.max((tanh(x) - libm::tanhf(x)).abs());
-            let fast = sigmoid(x);
-            sig_abs = sig_abs.max((fast - 1.0 / (1.0 + libm::expf(-x))).abs());
-        }
-        (exp_rel, tanh_abs, sig_abs)
-    }
-
-    #[test]
-    fn fast_math_error_is_within_the_documented_bounds() {
-        let (exp_rel, tanh_abs, sig_abs) = measure();
-        std::println!(
-            "fast-math: exp max rel err {exp_rel:e}, tanh max abs err {tanh_abs:e}, sigmoid max abs err {sig_abs:e}"
-        );
-        // The bounds stated in docs/fast-math.md.
-        assert!(exp_rel < 3e-3, "exp relative error {exp_rel}");
-        assert!(tanh_abs < 1.5e-3, "tanh absolute error {tanh_abs}");
-        assert!(sig_abs < 1e-3, "sigmoid absolute error {sig_abs}");
-        // And it really is an approximation (not libm under another name).
-        assert!(exp_rel > 1e-6);
     }
 }

@@ -322,7 +322,7 @@ fn demo_trains_and_names_its_plot() {
         .assert()
         .success()
         .stdout(contains("4 of 4 right"))
-        .stdout(contains("004 Mazur 2-2-2, 10,000 steps: E 3.51085e-5"))
+        .stdout(contains("004 Mazur 2-2-2, 10,000 steps: E 3.51086e-5"))
         .stdout(contains(arg(&plot).as_str()));
     assert!(std::fs::read_to_string(&plot).unwrap().contains("XOR 2-4-1"));
     // Without --plot it writes nn-demo-loss.svg in the current directory (no target/ here).

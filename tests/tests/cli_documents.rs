@@ -236,7 +236,7 @@ fn examples_show_the_correct_numbers_and_mark_the_errors() {
                 "✗ document prints \"if η is too large (e.g. η = 1.5)",
             ],
         ),
-        ("004-mazur", &["E_total = 0.298371", "0.358916", "0.291028", "3.51085e-5", "0.0159136, 0.984064"]),
+        ("004-mazur", &["E_total = 0.298371", "0.358916", "0.291028", "3.51086e-5", "0.0159136, 0.984064"]),
     ];
     for (name, expected) in cases {
         let output = nn().args(["example", name]).output().unwrap();
