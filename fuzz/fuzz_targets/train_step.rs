@@ -43,11 +43,13 @@ fuzz_target!(|case: Case| {
     let Ok(mut net) = Mlp::new(specs, params) else { return };
     let Ok(data) = Samples::new(&xs, inputs, &ts, outputs) else { return };
     let loss = Loss::ALL[usize::from(case.loss) % Loss::ALL.len()];
-    let optimizer = match case.optimizer % 4 {
+    let optimizer = match case.optimizer % 6 {
         0 => Optimizer::Sgd,
         1 => Optimizer::Momentum { momentum: case.momentum },
         2 => Optimizer::Nesterov { momentum: case.momentum },
-        _ => Optimizer::Adam { beta1: case.momentum, beta2: 0.999, epsilon: 1e-8 },
+        3 => Optimizer::Adam { beta1: case.momentum, beta2: 0.999, epsilon: 1e-8 },
+        4 => Optimizer::AdamW { beta1: case.momentum, beta2: 0.999, epsilon: 1e-8 },
+        _ => Optimizer::RmsProp { alpha: case.momentum, epsilon: 1e-8 },
     };
     let config = TrainConfig {
         loss,

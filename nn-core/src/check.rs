@@ -1,12 +1,31 @@
 //! The checks that prove the gradients right: numeric gradients by forward and central
 //! differences, Hessians, the second-order Taylor prediction and a Newton step. All work
 //! in caller-provided fixed-size buffers, so they run on the device too.
+//!
+//! # What a gradient check can and cannot see
+//! A difference quotient is only a derivative where the loss is smooth between the two
+//! points it evaluates. Relu, leaky relu and step have a kink at `z = 0`: when a
+//! parameter's step moves some sample's pre-activation across zero, the quotient mixes
+//! two slopes and says nothing about backprop. [`gradient_check`] finds those parameters
+//! (it compares which side of the kink every such unit is on at both points) and leaves
+//! them out of its figures.
+//!
+//! Its other limit is rounding. Each evaluated mean loss carries a rounding error of
+//! about `λ(√n + √m + 4)·u·|L|` (`n` samples summed, `m` the longest sum inside a
+//! forward pass, `u = 2⁻²⁴`, `λ = 4`: Higham and Mary's probabilistic bound for sums of
+//! that length, exceeded with probability below `2e^{−λ²/2} ≈ 7·10⁻⁴`, plus a few
+//! operations of the activation and the loss). A difference of two such losses divided
+//! by its span (`2ε` central, `ε` forward) is off by up to
+//! `λ(√n + √m + 4)·u·(|L₊| + |L₋|) / span`: [`Agreement::rounding`], the absolute
+//! tolerance no numeric derivative can beat.
 
+use crate::activation::Activation;
 use crate::data::Dataset;
 use crate::error::{Error, Hyperparameter};
+use crate::kernel::sample_loss;
 use crate::loss::Loss;
 use crate::math;
-use crate::model::ModelMut;
+use crate::model::{Model, ModelMut};
 use crate::train::{dataset_gradient, evaluate};
 
 /// How a numeric derivative is taken.
@@ -54,7 +73,8 @@ impl Differences {
     }
 }
 
-/// How far backprop and the numeric gradient disagree.
+/// How far backprop and the numeric gradient disagree, over the parameters whose
+/// difference step crosses no kink.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Agreement {
@@ -66,13 +86,22 @@ pub struct Agreement {
     pub max_rel: f32,
     /// Flat index of the parameter with the largest absolute difference.
     pub worst: usize,
+    /// Parameters whose difference step crosses a kink (left out of the figures above).
+    pub crossed: usize,
+    /// The rounding bound of a numeric derivative here (see the [module](self) docs):
+    /// no smaller absolute difference means anything.
+    pub rounding: f32,
 }
 
 impl Agreement {
-    /// Compares two gradients elementwise.
-    pub(crate) fn of(loss: f32, analytic: &[f32], numeric: &[f32]) -> Self {
-        let mut a = Agreement { loss, max_abs: 0.0, max_rel: 0.0, worst: 0 };
-        for (k, (&x, &y)) in analytic.iter().zip(numeric).enumerate() {
+    /// Compares two gradients elementwise, skipping the parameters marked in `crossed`.
+    pub(crate) fn of(loss: f32, analytic: &[f32], numeric: &[f32], crossed: &[bool]) -> Self {
+        let mut a = Agreement { loss, max_abs: 0.0, max_rel: 0.0, worst: 0, crossed: 0, rounding: 0.0 };
+        for (k, ((&x, &y), &kink)) in analytic.iter().zip(numeric).zip(crossed).enumerate() {
+            if kink {
+                a.crossed += 1;
+                continue;
+            }
             let diff = (x - y).abs();
             let scale = x.abs().max(y.abs());
             let rel = if scale > 0.0 { diff / scale } else { 0.0 };
@@ -91,7 +120,50 @@ impl Agreement {
 /// True when every `|a − n| ≤ atol + rtol·max(|a|, |n|)`.
 pub fn agrees(analytic: &[f32], numeric: &[f32], atol: f32, rtol: f32) -> bool {
     analytic.len() == numeric.len()
-        && analytic.iter().zip(numeric).all(|(&a, &n)| (a - n).abs() <= atol + rtol * a.abs().max(n.abs()))
+        && analytic.iter().zip(numeric).all(|(&a, &n)| tolerance_ratio(a, n, atol, rtol) <= 1.0)
+}
+
+/// `|a − n| / (atol + rtol·max(|a|, |n|))`: at most 1 where the two agree (0 when they
+/// are equal, even with no tolerance; NaN when either is).
+pub fn tolerance_ratio(a: f32, n: f32, atol: f32, rtol: f32) -> f32 {
+    let diff = (a - n).abs();
+    if diff == 0.0 {
+        return 0.0;
+    }
+    diff / (atol + rtol * a.abs().max(n.abs()))
+}
+
+/// The relative rounding error `λ(√n + √m + 4)·u` of a mean loss over `samples` samples
+/// whose longest inner sum has `terms` terms (see the [module](self) docs).
+pub fn loss_rounding(samples: usize, terms: usize) -> f32 {
+    const LAMBDA: f32 = 4.0;
+    const UNIT_ROUNDOFF: f32 = f32::EPSILON / 2.0;
+    LAMBDA * (math::sqrt(samples as f32) + math::sqrt(terms as f32) + 4.0) * UNIT_ROUNDOFF
+}
+
+/// Whether an activation has a kink (a point where its slope jumps) at `z = 0`.
+fn has_kink(activation: Activation) -> bool {
+    matches!(activation, Activation::Relu | Activation::LeakyRelu | Activation::Step)
+}
+
+/// Whether some unit of a kinked layer is on different sides of its kink in the two
+/// forward passes whose layer outputs (the kernel's scratch layout) are `a` and `b`.
+/// Relu, leaky relu and step all output a positive value exactly when `z > 0` (step
+/// also at `z = 0`, where it outputs 1).
+fn kink_between<M: Model + ?Sized>(model: &M, a: &[f32], b: &[f32]) -> bool {
+    let mut start = 0;
+    for layer in 0..model.depth() {
+        let spec = model.spec(layer);
+        let end = start + spec.outputs;
+        if has_kink(spec.activation) {
+            let (Some(x), Some(y)) = (a.get(start..end), b.get(start..end)) else { return false };
+            if x.iter().zip(y).any(|(&x, &y)| (x > 0.0) != (y > 0.0)) {
+                return true;
+            }
+        }
+        start = end;
+    }
+    false
 }
 
 fn check_step(eps: f32) -> Result<(), Error> {
@@ -144,52 +216,146 @@ pub fn numeric_gradient(
     scratch: &mut [f32],
     out: &mut [f32],
 ) -> Result<f32, Error> {
+    differences(model, data, how, (scratch, &mut []), out, &mut []).map(|(base, _)| base)
+}
+
+/// The one loop behind [`numeric_gradient`] and [`gradient_check`]: per parameter and
+/// per sample, the loss at `θ + ε` (in `here`) and at the point below (in `there` when
+/// kinks are tracked, that is when `crossed` is not empty). The per-side sums run over
+/// the samples in order, as [`evaluate`] does, so the losses are the same bits. Returns
+/// the unperturbed loss and the largest `|L₊| + |L₋|`.
+fn differences<M: ModelMut + ?Sized, D: Dataset + ?Sized>(
+    model: &mut M,
+    data: &D,
+    how: Differences,
+    (here, there): (&mut [f32], &mut [f32]),
+    out: &mut [f32],
+    crossed: &mut [bool],
+) -> Result<(f32, f32), Error> {
     check_step(how.epsilon)?;
     let expected = model.param_count();
     if out.len() != expected {
         return Err(Error::ParamCount { expected, found: out.len() });
     }
-    let base = evaluate(model, data, how.loss, scratch)?;
+    let track = !crossed.is_empty();
+    if track && crossed.len() != expected {
+        return Err(Error::ParamCount { expected, found: crossed.len() });
+    }
+    let base = evaluate(model, data, how.loss, here)?;
+    let widths: usize = (0..model.depth()).map(|l| model.spec(l).outputs).sum();
+    let needed = model.scratch_len();
+    if track && there.len() < needed {
+        return Err(Error::BufferTooSmall { needed: 2 * needed, found: here.len() + there.len() });
+    }
+    let n = data.len();
+    let mut largest = 0.0f32;
     for (k, slot) in out.iter_mut().enumerate() {
         let theta = param(model, k)?;
         let (low, span) = how.below(theta);
-        let mut at = |value: f32| perturbed(model, (k, theta, value), |m| evaluate(m, data, how.loss, scratch));
-        let plus = at(theta + how.epsilon)?;
-        let minus = if how.method == Difference::Forward { base } else { at(low)? };
+        let evaluate_low = track || how.method == Difference::Central;
+        let mut kink = false;
+        let mut sums = |m: &mut M| -> Result<(f32, f32), Error> {
+            let (mut plus, mut minus) = (0.0f32, 0.0f32);
+            for i in 0..n {
+                let sample = data.sample(i).ok_or(Error::SampleIndex { index: i, len: n })?;
+                set_param(m, k, theta + how.epsilon);
+                plus += sample_loss(m, sample, how.loss, here)?;
+                if evaluate_low {
+                    set_param(m, k, low);
+                    let below: &mut [f32] = if track { there } else { here };
+                    minus += sample_loss(m, sample, how.loss, below)?;
+                }
+                if track && !kink {
+                    kink = kink_between(m, &here[..widths], &there[..widths]);
+                }
+            }
+            Ok((plus, minus))
+        };
+        let result = sums(model);
+        set_param(model, k, theta);
+        let (plus, minus) = result?;
+        let plus = plus / n as f32;
+        let minus = if evaluate_low { minus / n as f32 } else { base };
         *slot = (plus - minus) / span;
+        largest = largest.max(plus.abs() + minus.abs());
+        if let Some(c) = crossed.get_mut(k) {
+            *c = kink;
+        }
     }
-    Ok(base)
+    Ok((base, largest))
 }
 
-/// Backprop against numeric differences over `data`: fills `grads` (two runs of
-/// [`crate::Model::param_count`] floats: backprop's gradient, then the numeric one) and
-/// reports the disagreement.
+fn set_param<M: ModelMut + ?Sized>(model: &mut M, k: usize, value: f32) {
+    if let Some(p) = model.param_mut(k) {
+        *p = value;
+    }
+}
+
+/// Backprop against numeric differences over `data`, telling apart the parameters whose
+/// difference step crosses a kink of relu, leaky relu or step.
+///
+/// `scratch` holds two [`Model::scratch_len`] runs (the two evaluation points' passes,
+/// compared unit by unit); `grads` two runs of [`Model::param_count`] floats (backprop's
+/// gradient, then the numeric one); `crossed` one flag per parameter, set where some
+/// sample's pre-activation at a kinked unit is on different sides of zero at the two
+/// points. The [`Agreement`] leaves those parameters out and carries the rounding bound.
+///
+/// ```
+/// use nn_core::check::{gradient_check, Differences};
+/// use nn_core::{activation::Relu, Dense, Loss, Network};
+/// type Unit = (Dense<1, 1, Relu>,);
+/// let mut net: Unit = (Dense::new([[1.0]], [0.0]),);
+/// // z = w·x + b is 0.0005 for the first sample: a step of 0.001 in b crosses the kink.
+/// let data = [([0.0005], [1.0]), ([2.0], [1.0])];
+/// let mut scratch = [0.0; 2 * Unit::SCRATCH];
+/// let (mut grads, mut crossed) = ([0.0; 2 * Unit::PARAMS], [false; Unit::PARAMS]);
+/// let how = Differences::central(Loss::Sse, 1e-3);
+/// let agreement = gradient_check(&mut net, &data, how, &mut scratch, &mut grads, &mut crossed).unwrap();
+/// assert_eq!(crossed, [false, true]);
+/// assert_eq!(agreement.crossed, 1);
+/// ```
 pub fn gradient_check(
     model: &mut (impl ModelMut + ?Sized),
     data: &(impl Dataset + ?Sized),
     how: Differences,
     scratch: &mut [f32],
     grads: &mut [f32],
+    crossed: &mut [bool],
 ) -> Result<Agreement, Error> {
     let p = model.param_count();
     let needed = 2 * p;
     let found = grads.len();
     let (analytic, numeric) = grads.get_mut(..needed).ok_or(Error::BufferTooSmall { needed, found })?.split_at_mut(p);
-    let value = dataset_gradient(model, data, how.loss, scratch, analytic)?;
-    numeric_gradient(model, data, how, scratch, numeric)?;
-    Ok(Agreement::of(value, analytic, numeric))
+    let len = model.scratch_len();
+    let found = scratch.len();
+    let (here, there) =
+        scratch.get_mut(..2 * len).ok_or(Error::BufferTooSmall { needed: 2 * len, found })?.split_at_mut(len);
+    let found = crossed.len();
+    let crossed = crossed.get_mut(..p).ok_or(Error::ParamCount { expected: p, found })?;
+    let value = dataset_gradient(model, data, how.loss, here, analytic)?;
+    let (_, largest) = differences(model, data, how, (here, there), numeric, crossed)?;
+    let (_, span) = how.below(0.0);
+    let terms = (0..model.depth()).map(|l| model.spec(l).inputs + 1).chain([model.outputs()]).max().unwrap_or(1);
+    let rounding = loss_rounding(data.len(), terms) * largest / span;
+    Ok(Agreement { rounding, ..Agreement::of(value, analytic, numeric, crossed) })
 }
 
 /// The Hessian of the mean loss over `data` with respect to the parameters, by
 /// differences of the backprop gradient, symmetrised. `out` holds `(P + 1) × P` floats:
 /// the `P × P` Hessian, row-major, then one row of work space.
+///
+/// Returns an estimate of the Hessian's own error: the Frobenius norm of the
+/// antisymmetric part `(H − Hᵀ)/2` of the differenced matrix, which the true Hessian
+/// does not have, so it is all difference and rounding error. Taking the error in the
+/// symmetric part to be of the same size, every eigenvalue of the result is within
+/// about this much of the true one (Weyl: `|λᵢ(H + E) − λᵢ(H)| ≤ ‖E‖₂ ≤ ‖E‖_F`).
 pub fn hessian(
     model: &mut (impl ModelMut + ?Sized),
     data: &(impl Dataset + ?Sized),
     how: Differences,
     scratch: &mut [f32],
     out: &mut [f32],
-) -> Result<(), Error> {
+) -> Result<f32, Error> {
     check_step(how.epsilon)?;
     let p = model.param_count();
     let square = p.checked_mul(p).ok_or(Error::MatrixSize { rows: p, found: out.len() })?;
@@ -208,8 +374,7 @@ pub fn hessian(
         at(low, below)?;
         row.iter_mut().zip(below.iter()).for_each(|(a, b)| *a = (*a - b) / span);
     }
-    symmetrise(h, p);
-    Ok(())
+    Ok(symmetrise(h, p))
 }
 
 /// [`Error::MatrixSize`] unless `len` is `n²`.
@@ -221,14 +386,19 @@ fn check_square(n: usize, len: usize) -> Result<(), Error> {
     }
 }
 
-fn symmetrise(h: &mut [f32], n: usize) {
+/// Replaces `h` by `(h + hᵀ)/2`; returns `‖(h − hᵀ)/2‖_F`.
+fn symmetrise(h: &mut [f32], n: usize) -> f32 {
+    let mut squares = 0.0f32;
     for i in 0..n {
         for j in i + 1..n {
             let m = 0.5 * (h[i * n + j] + h[j * n + i]);
+            let half = 0.5 * (h[i * n + j] - h[j * n + i]);
+            squares += 2.0 * half * half;
             h[i * n + j] = m;
             h[j * n + i] = m;
         }
     }
+    math::sqrt(squares)
 }
 
 /// The gradient of any objective `f` of a parameter slice, by central differences;
@@ -439,6 +609,50 @@ mod tests {
         let mut g = [1.0f32, 1.0];
         let mut h = [1.0f32, 2.0, 2.0, 4.0];
         assert_eq!(newton_step(&mut theta, &mut g, &mut h), Err(Error::Singular));
+    }
+
+    #[test]
+    fn the_asymmetry_is_the_hessians_error_estimate() {
+        let mut h = [2.0f32, 1.5, 0.5, 4.0];
+        // (H − Hᵀ)/2 has ±0.5 off the diagonal: Frobenius norm √0.5.
+        assert!((symmetrise(&mut h, 2) - 0.5f32.sqrt()).abs() < 1e-7);
+        assert_eq!(h, [2.0, 1.0, 1.0, 4.0]);
+    }
+
+    #[test]
+    fn the_rounding_bound_grows_with_the_sums() {
+        let u = f32::EPSILON / 2.0;
+        // λ(√n + √m + 4)·u with λ = 4.
+        assert!((loss_rounding(16, 9) - 4.0 * (4.0 + 3.0 + 4.0) * u).abs() < 1e-12);
+        assert!(loss_rounding(1000, 65) > loss_rounding(10, 65));
+    }
+
+    #[test]
+    fn a_kink_crossing_is_flagged_and_left_out() {
+        use crate::activation::Relu;
+        use crate::model::{Dense, Network};
+        type Unit = (Dense<1, 1, Relu>,);
+        // z = x·w + b: 0.0005 for the first sample, so ±0.001 in b (and in w, whose
+        // step moves z by 0.0005·0.001 only) — b crosses, w does not.
+        let mut net: Unit = (Dense::new([[1.0]], [0.0]),);
+        let data = [([0.0005f32], [1.0f32]), ([2.0], [1.0])];
+        let mut scratch = [0.0; 2 * Unit::SCRATCH];
+        let (mut grads, mut crossed) = ([0.0; 2 * Unit::PARAMS], [true; Unit::PARAMS]);
+        let how = Differences::central(Loss::Sse, 1e-3);
+        let a = gradient_check(&mut net, &data, how, &mut scratch, &mut grads, &mut crossed).unwrap();
+        assert_eq!(crossed, [false, true]);
+        assert_eq!((a.crossed, a.worst), (1, 0));
+        // The numeric derivative of b is half the true one (one side of the kink is flat
+        // for the first sample); the figures do not see it.
+        assert!(a.max_rel < 1e-3, "{a:?}");
+        // λ(√2 + √2 + 4)·u·(|L₊| + |L₋|)/2ε with both losses about 1.
+        assert!((a.rounding - 4.0 * (2.0 * 2f32.sqrt() + 4.0) * f32::EPSILON / 2.0 * 2.0 / 2e-3).abs() < 1e-4);
+        // numeric_gradient gives the same numbers without tracking the kinks.
+        let mut plain = [0.0; Unit::PARAMS];
+        let mut one = [0.0; Unit::SCRATCH];
+        numeric_gradient(&mut net, &data, how, &mut one, &mut plain).unwrap();
+        assert_eq!(plain.map(f32::to_bits), [grads[2].to_bits(), grads[3].to_bits()]);
+        assert_eq!(net.0.biases, [0.0]);
     }
 
     #[test]

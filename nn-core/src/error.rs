@@ -125,8 +125,15 @@ pub enum Hyperparameter {
     Momentum,
     /// Adam's `β₁` or `β₂`: in `[0, 1)`.
     AdamBeta,
-    /// Adam's `ε`: positive and finite.
+    /// Adam's (and AdamW's) `ε`: positive and finite.
     AdamEpsilon,
+    /// AdamW's decoupled decay: the learning rate times the weight decay, `ηλ`, must be
+    /// below 1 (each step scales the weights by `1 − ηλ`).
+    DecoupledDecay,
+    /// RMSProp's smoothing constant `α`: in `[0, 1)`.
+    RmsPropAlpha,
+    /// RMSProp's `ε`: positive and finite.
+    RmsPropEpsilon,
     /// A schedule's factor `γ`: in `(0, 1]`.
     ScheduleGamma,
     /// A step schedule's interval: at least one epoch.
@@ -147,6 +154,11 @@ impl fmt::Display for Hyperparameter {
             Hyperparameter::Momentum => "the momentum must be in [0, 1)",
             Hyperparameter::AdamBeta => "Adam's betas must be in [0, 1)",
             Hyperparameter::AdamEpsilon => "Adam's epsilon must be positive and finite",
+            Hyperparameter::DecoupledDecay => {
+                "AdamW's learning rate times weight decay must be below 1 (each step scales the weights by 1 − lr·decay)"
+            }
+            Hyperparameter::RmsPropAlpha => "RMSProp's alpha must be in [0, 1)",
+            Hyperparameter::RmsPropEpsilon => "RMSProp's epsilon must be positive and finite",
             Hyperparameter::ScheduleGamma => "the schedule's gamma must be in (0, 1]",
             Hyperparameter::ScheduleEvery => "the step schedule's interval must be at least 1",
             Hyperparameter::ScheduleDecay => "the schedule's decay must be finite and not negative",

@@ -61,18 +61,45 @@ pub enum Optimizer {
         /// `ε`, positive.
         epsilon: f32,
     },
+    /// AdamW, as PyTorch's `torch.optim.AdamW` defines it: the weight decay `λ`
+    /// ([`TrainConfig::weight_decay`](crate::TrainConfig::weight_decay)) is decoupled from
+    /// the gradient, `θ ← θ·(1 − ηλ)`, and then the Adam step above is taken on the plain
+    /// gradient. Weights are decayed, biases are not (as with the L2 decay of the others).
+    AdamW {
+        /// `β₁`, in `[0, 1)`.
+        beta1: f32,
+        /// `β₂`, in `[0, 1)`.
+        beta2: f32,
+        /// `ε`, positive.
+        epsilon: f32,
+    },
+    /// RMSProp in the form of PyTorch's `torch.optim.RMSprop` with its defaults (no
+    /// momentum, not centered; neither is offered): `v = αv + (1 − α)g²`,
+    /// `θ −= η g / (√v + ε)`, with `ε` outside the root and no bias correction, so the
+    /// first steps are larger than `η` (`v` starts at 0).
+    RmsProp {
+        /// The smoothing constant `α`, in `[0, 1)`.
+        alpha: f32,
+        /// `ε`, positive.
+        epsilon: f32,
+    },
 }
 
 impl Optimizer {
     /// Adam with the usual `β₁ = 0.9`, `β₂ = 0.999`, `ε = 1e-8`.
     pub const ADAM: Optimizer = Optimizer::Adam { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+    /// AdamW with PyTorch's defaults `β₁ = 0.9`, `β₂ = 0.999`, `ε = 1e-8` (PyTorch's default
+    /// decay `λ = 0.01` is the [`TrainConfig`](crate::TrainConfig)'s to set).
+    pub const ADAMW: Optimizer = Optimizer::AdamW { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+    /// RMSProp with PyTorch's defaults `α = 0.99`, `ε = 1e-8`.
+    pub const RMSPROP: Optimizer = Optimizer::RmsProp { alpha: 0.99, epsilon: 1e-8 };
 
     /// Floats of state per parameter (0, 1 or 2).
     pub(crate) const fn state_per_param(self) -> usize {
         match self {
             Optimizer::Sgd => 0,
-            Optimizer::Momentum { .. } | Optimizer::Nesterov { .. } => 1,
-            Optimizer::Adam { .. } => 2,
+            Optimizer::Momentum { .. } | Optimizer::Nesterov { .. } | Optimizer::RmsProp { .. } => 1,
+            Optimizer::Adam { .. } | Optimizer::AdamW { .. } => 2,
         }
     }
 
@@ -83,34 +110,45 @@ impl Optimizer {
             Optimizer::Momentum { .. } => "momentum",
             Optimizer::Nesterov { .. } => "nesterov",
             Optimizer::Adam { .. } => "adam",
+            Optimizer::AdamW { .. } => "adamw",
+            Optimizer::RmsProp { .. } => "rmsprop",
         }
     }
 
     /// Checks the hyperparameters.
     pub fn validate(self) -> Result<(), Error> {
         let unit = |x: f32| (0.0..1.0).contains(&x);
+        let positive = |x: f32| x > 0.0 && x.is_finite();
         match self {
             Optimizer::Sgd => Ok(()),
             Optimizer::Momentum { momentum } | Optimizer::Nesterov { momentum } if unit(momentum) => Ok(()),
             Optimizer::Momentum { .. } | Optimizer::Nesterov { .. } => {
                 Err(Error::Hyperparameter(Hyperparameter::Momentum))
             }
-            Optimizer::Adam { beta1, beta2, epsilon } => {
+            Optimizer::Adam { beta1, beta2, epsilon } | Optimizer::AdamW { beta1, beta2, epsilon } => {
                 if !unit(beta1) || !unit(beta2) {
                     Err(Error::Hyperparameter(Hyperparameter::AdamBeta))
-                } else if !(epsilon > 0.0 && epsilon.is_finite()) {
+                } else if !positive(epsilon) {
                     Err(Error::Hyperparameter(Hyperparameter::AdamEpsilon))
                 } else {
                     Ok(())
                 }
             }
+            Optimizer::RmsProp { alpha, .. } if !unit(alpha) => {
+                Err(Error::Hyperparameter(Hyperparameter::RmsPropAlpha))
+            }
+            Optimizer::RmsProp { epsilon, .. } if !positive(epsilon) => {
+                Err(Error::Hyperparameter(Hyperparameter::RmsPropEpsilon))
+            }
+            Optimizer::RmsProp { .. } => Ok(()),
         }
     }
 
     /// Updates one segment: `params`, its gradient `grads`, and its state `m` and `v`
     /// (as long as `params` where the optimiser keeps that state, else empty). `step` is
-    /// the 1-based update count (Adam's bias correction), `decay` the L2 coefficient
-    /// added to the gradient as `g + decay·θ`.
+    /// the 1-based update count (Adam's bias correction), `decay` the weight decay: an L2
+    /// term added to the gradient as `g + decay·θ`, except for AdamW, which first shrinks
+    /// the parameter to `θ·(1 − lr·decay)` and leaves the gradient alone.
     ///
     /// With [`Apply::DryRun`] nothing is written: the update is only computed, and the
     /// return value says whether every new parameter and state value would be finite.
@@ -153,18 +191,33 @@ impl Optimizer {
                     }
                 }
             }
-            Optimizer::Adam { beta1, beta2, epsilon } => {
+            Optimizer::Adam { beta1, beta2, epsilon } | Optimizer::AdamW { beta1, beta2, epsilon } => {
+                let decoupled = matches!(self, Optimizer::AdamW { .. });
+                // PyTorch's AdamW: θ ← θ·(1 − ηλ) before the Adam step.
+                let shrink = 1.0 - lr * decay;
                 let t = step as f32;
                 let c1 = 1.0 - math::pow(beta1, t);
                 let c2 = 1.0 - math::pow(beta2, t);
                 for (((p, &g), m), v) in params.iter_mut().zip(grads).zip(m.iter_mut()).zip(v.iter_mut()) {
-                    let g = effective(g, *p);
+                    let (theta, g) = if decoupled { (*p * shrink, g) } else { (*p, effective(g, *p)) };
                     let m_new = beta1 * *m + (1.0 - beta1) * g;
                     let v_new = beta2 * *v + (1.0 - beta2) * (g * g);
-                    let new = *p - lr * (m_new / c1) / (math::sqrt(v_new / c2) + epsilon);
+                    let new = theta - lr * (m_new / c1) / (math::sqrt(v_new / c2) + epsilon);
                     finite &= new.is_finite() && m_new.is_finite() && v_new.is_finite();
                     if commit {
                         *m = m_new;
+                        *v = v_new;
+                        *p = new;
+                    }
+                }
+            }
+            Optimizer::RmsProp { alpha, epsilon } => {
+                for ((p, &g), v) in params.iter_mut().zip(grads).zip(m.iter_mut()) {
+                    let g = effective(g, *p);
+                    let v_new = alpha * *v + (1.0 - alpha) * (g * g);
+                    let new = *p - lr * g / (math::sqrt(v_new) + epsilon);
+                    finite &= new.is_finite() && v_new.is_finite();
+                    if commit {
                         *v = v_new;
                         *p = new;
                     }
@@ -268,6 +321,69 @@ mod tests {
         assert!((p[0] + 0.01).abs() < 1e-7);
     }
 
+    // From docs/optimiser_reference.py: PyTorch's RMSprop and AdamW updates in float64, on
+    // f(θ) = Σ θᵢ⁴/4 − aᵢθᵢ from θ₀ below; row s is θ after step s + 1.
+    const RMSPROP_LR_0_01: [[f64; 3]; 5] = [
+        [0.5999999885714299, -1.4000000034782607, 1.9000000012903226],
+        [0.666917551601929, -1.3382791848897648, 1.8349240398815205],
+        [0.7185796579739614, -1.2918407552004456, 1.7843233883232388],
+        [0.7606913132058464, -1.2541087700792526, 1.7420913974712853],
+        [0.7959445654846788, -1.2221555953848509, 1.7054612500109136],
+    ];
+    const ADAMW_LR_0_1_DECAY_0_5: [[f64; 3]; 5] = [
+        [0.5749999988571428, -1.325000000347826, 1.8000000001290322],
+        [0.645974108796257, -1.162285024451438, 1.6121335659636877],
+        [0.71278405234335, -1.0138740603190783, 1.4372230682781904],
+        [0.7751329224403714, -0.8813188602024606, 1.2758576010920115],
+        [0.8325284217268667, -0.7653628668401208, 1.128290053216992],
+    ];
+    const THETA0: [f32; 3] = [0.5, -1.5, 2.0];
+    const A: [f32; 3] = [1.0, -0.5, 0.25];
+
+    /// Five steps of `optimizer` on the objective above; θ after each.
+    fn trajectory(optimizer: Optimizer, lr: f32, decay: f32) -> [[f32; 3]; 5] {
+        let mut theta = THETA0;
+        let (mut m, mut v) = ([0.0f32; 3], [0.0f32; 3]);
+        let second: &mut [f32] = if optimizer.state_per_param() == 2 { &mut v } else { &mut [] };
+        let mut out = [[0.0; 3]; 5];
+        for (step, row) in out.iter_mut().enumerate() {
+            let g: [f32; 3] = core::array::from_fn(|i| theta[i] * theta[i] * theta[i] - A[i]);
+            assert!(optimizer.update(&mut theta, &g, &mut m, second, lr, decay, step as u32 + 1, Apply::Commit));
+            *row = theta;
+        }
+        out
+    }
+
+    #[test]
+    fn rmsprop_and_adamw_follow_pytorch_step_by_step() {
+        let runs = [
+            (trajectory(Optimizer::RMSPROP, 0.01, 0.0), RMSPROP_LR_0_01),
+            (trajectory(Optimizer::ADAMW, 0.1, 0.5), ADAMW_LR_0_1_DECAY_0_5),
+        ];
+        for (run, (ours, reference)) in runs.iter().enumerate() {
+            for (step, (a, b)) in ours.iter().zip(reference).enumerate() {
+                for (&x, &y) in a.iter().zip(b) {
+                    let err = (f64::from(x) - y).abs();
+                    assert!(err <= 2e-6 * y.abs().max(1.0), "run {run} step {}: {x} vs {y}", step + 1);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn adamw_decays_apart_from_the_gradient() {
+        // With a zero gradient Adam's step is 0/(0 + ε) = 0, so only the decay moves θ.
+        let mut p = [2.0f32];
+        let (mut m, mut v) = ([0.0f32], [0.0f32]);
+        assert!(Optimizer::ADAMW.update(&mut p, &[0.0], &mut m, &mut v, 0.1, 0.5, 1, Apply::Commit));
+        assert_eq!(p, [2.0 * (1.0 - 0.1 * 0.5)]);
+        // Adam's L2 decay goes through the gradient instead: one step of about η.
+        let mut q = [2.0f32];
+        let (mut m, mut v) = ([0.0f32], [0.0f32]);
+        assert!(Optimizer::ADAM.update(&mut q, &[0.0], &mut m, &mut v, 0.1, 0.5, 1, Apply::Commit));
+        assert!((q[0] - 1.9).abs() < 1e-6);
+    }
+
     #[test]
     fn a_dry_run_writes_nothing() {
         let mut p = [f32::MAX];
@@ -284,5 +400,18 @@ mod tests {
         let adam = Optimizer::Adam { beta1: 0.9, beta2: 0.999, epsilon: 0.0 };
         assert_eq!(adam.validate(), Err(Error::Hyperparameter(Hyperparameter::AdamEpsilon)));
         assert!(Optimizer::ADAM.validate().is_ok());
+        let bad = |which| Err(Error::Hyperparameter(which));
+        assert_eq!(
+            Optimizer::AdamW { beta1: 1.0, beta2: 0.999, epsilon: 1e-8 }.validate(),
+            bad(Hyperparameter::AdamBeta)
+        );
+        assert_eq!(Optimizer::RmsProp { alpha: 1.0, epsilon: 1e-8 }.validate(), bad(Hyperparameter::RmsPropAlpha));
+        assert_eq!(Optimizer::RmsProp { alpha: -0.5, epsilon: 1e-8 }.validate(), bad(Hyperparameter::RmsPropAlpha));
+        assert_eq!(Optimizer::RmsProp { alpha: 0.9, epsilon: 0.0 }.validate(), bad(Hyperparameter::RmsPropEpsilon));
+        assert_eq!(
+            Optimizer::RmsProp { alpha: 0.9, epsilon: f32::INFINITY }.validate(),
+            bad(Hyperparameter::RmsPropEpsilon)
+        );
+        assert!(Optimizer::RMSPROP.validate().is_ok() && Optimizer::ADAMW.validate().is_ok());
     }
 }

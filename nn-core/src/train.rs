@@ -23,8 +23,10 @@ pub struct TrainConfig {
     pub learning_rate: f32,
     /// How the rate changes with the epoch.
     pub schedule: Schedule,
-    /// L2 weight decay `λ`: `λ·w` is added to each weight's gradient (biases are not
-    /// decayed). Zero turns it off.
+    /// Weight decay `λ` (biases are not decayed); zero turns it off. For every optimiser
+    /// but AdamW it is L2 decay, `λ·w` added to each weight's gradient; for
+    /// [`Optimizer::AdamW`] it is decoupled, `w ← w·(1 − ηλ)` before the Adam step, and
+    /// `ηλ` must be below 1.
     pub weight_decay: f32,
     /// Clip the batch gradient to this global L2 norm; zero turns it off.
     pub clip_norm: f32,
@@ -64,6 +66,10 @@ impl TrainConfig {
         ];
         if let Some(&(_, which)) = checks.iter().find(|(ok, _)| !ok) {
             return Err(Error::Hyperparameter(which));
+        }
+        // Schedules only lower the rate, so this holds for every epoch.
+        if matches!(self.optimizer, Optimizer::AdamW { .. }) && self.learning_rate * self.weight_decay >= 1.0 {
+            return Err(Error::Hyperparameter(Hyperparameter::DecoupledDecay));
         }
         self.optimizer.validate()?;
         self.schedule.validate()
@@ -376,4 +382,22 @@ pub fn argmax(values: &[f32]) -> Option<usize> {
         }
     }
     best.map(|(i, _)| i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adamw_refuses_a_decay_that_would_flip_the_weights() {
+        let adamw = |learning_rate, weight_decay| TrainConfig {
+            optimizer: Optimizer::ADAMW,
+            weight_decay,
+            ..TrainConfig::sgd(Loss::Mse, learning_rate)
+        };
+        assert_eq!(adamw(0.5, 2.0).validate(), Err(Error::Hyperparameter(Hyperparameter::DecoupledDecay)));
+        assert_eq!(adamw(0.5, 1.9).validate(), Ok(()));
+        // For the others the same numbers are a (strong) L2 term, not a scaling.
+        assert_eq!(TrainConfig { weight_decay: 2.0, ..TrainConfig::sgd(Loss::Mse, 0.5) }.validate(), Ok(()));
+    }
 }

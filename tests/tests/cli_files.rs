@@ -294,10 +294,13 @@ fn bad_options() {
         &["--optimizer", "momentum", "--momentum", "1.5"],
         &["--momentum", "expected a number from 0 up to (not including) 1"],
     );
-    extra(&["--beta1", "0.5"], &["--beta1, --beta2 and --epsilon apply only to --optimizer adam"]);
+    extra(&["--beta1", "0.5"], &["--beta1 and --beta2 apply only to --optimizer adam or adamw"]);
     extra(
-        &["--optimizer", "rmsprop"],
-        &["invalid value 'rmsprop' for '--optimizer <OPTIMIZER>'", "possible values: sgd, momentum, nesterov, adam"],
+        &["--optimizer", "rprop"],
+        &[
+            "invalid value 'rprop' for '--optimizer <OPTIMIZER>'",
+            "possible values: sgd, momentum, nesterov, adam, adamw, rmsprop",
+        ],
     );
     extra(&["--schedule", "step:0:0.5"], &["--schedule", "EVERY must be at least 1"]);
     extra(&["--schedule", "exponential:1.5"], &["--schedule", "GAMMA must be in (0, 1]"]);

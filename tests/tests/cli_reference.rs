@@ -193,6 +193,10 @@ enum Rule {
     Momentum(f64),
     Nesterov(f64),
     Adam(f64, f64, f64),
+    /// PyTorch's AdamW: `weight_decay` is decoupled, θ ← θ(1 − ηλ) before the Adam step.
+    AdamW(f64, f64, f64),
+    /// PyTorch's RMSprop without momentum, not centered: (α, ε).
+    RmsProp(f64, f64),
 }
 
 struct Options {
@@ -226,7 +230,11 @@ fn reference_run(net: &mut Net, data: &[Sample], cost: Cost, lr: f64, steps: usi
             if !weight[k] && o.freeze_biases {
                 continue;
             }
-            let gk = if weight[k] { g[k] + o.weight_decay * p[k] } else { g[k] };
+            let decay = if weight[k] { o.weight_decay } else { 0.0 };
+            let gk = if matches!(o.rule, Some(Rule::AdamW(..))) { g[k] } else { g[k] + decay * p[k] };
+            if matches!(o.rule, Some(Rule::AdamW(..))) {
+                p[k] *= 1.0 - lr * decay;
+            }
             p[k] -= match o.rule {
                 None => lr * gk,
                 Some(Rule::Momentum(mu)) => {
@@ -237,12 +245,16 @@ fn reference_run(net: &mut Net, data: &[Sample], cost: Cost, lr: f64, steps: usi
                     m[k] = mu * m[k] + gk;
                     lr * (gk + mu * m[k])
                 }
-                Some(Rule::Adam(b1, b2, eps)) => {
+                Some(Rule::Adam(b1, b2, eps) | Rule::AdamW(b1, b2, eps)) => {
                     m[k] = b1 * m[k] + (1.0 - b1) * gk;
                     v[k] = b2 * v[k] + (1.0 - b2) * gk * gk;
                     let mh = m[k] / (1.0 - b1.powi(step as i32));
                     let vh = v[k] / (1.0 - b2.powi(step as i32));
                     lr * mh / (vh.sqrt() + eps)
+                }
+                Some(Rule::RmsProp(alpha, eps)) => {
+                    v[k] = alpha * v[k] + (1.0 - alpha) * gk * gk;
+                    lr * gk / (v[k].sqrt() + eps)
                 }
             };
         }
@@ -252,7 +264,7 @@ fn reference_run(net: &mut Net, data: &[Sample], cost: Cost, lr: f64, steps: usi
 
 #[test]
 fn optimisers_decay_clipping_and_frozen_biases_match_the_reference() {
-    let cases: [(&[&str], Options); 6] = [
+    let cases: [(&[&str], Options); 11] = [
         (
             &["--optimizer", "momentum", "--momentum", "0.8"],
             Options { rule: Some(Rule::Momentum(0.8)), weight_decay: 0.0, clip_norm: 0.0, freeze_biases: false },
@@ -275,6 +287,38 @@ fn optimisers_decay_clipping_and_frozen_biases_match_the_reference() {
         (
             &["--freeze-biases", "--optimizer", "adam", "--beta1", "0.5", "--beta2", "0.9", "--epsilon", "1e-6"],
             Options { rule: Some(Rule::Adam(0.5, 0.9, 1e-6)), weight_decay: 0.0, clip_norm: 0.0, freeze_biases: true },
+        ),
+        (
+            &["--optimizer", "adamw"],
+            Options {
+                rule: Some(Rule::AdamW(0.9, 0.999, 1e-8)),
+                weight_decay: 0.01,
+                clip_norm: 0.0,
+                freeze_biases: false,
+            },
+        ),
+        (
+            // A decay strong enough that a coupled (L2) reading, or one that decayed the
+            // biases too, would miss by far more than the tolerance.
+            &["--optimizer", "adamw", "--weight-decay", "4", "--beta1", "0.8", "--beta2", "0.95", "--epsilon", "1e-6"],
+            Options {
+                rule: Some(Rule::AdamW(0.8, 0.95, 1e-6)),
+                weight_decay: 4.0,
+                clip_norm: 0.0,
+                freeze_biases: false,
+            },
+        ),
+        (
+            &["--optimizer", "rmsprop"],
+            Options { rule: Some(Rule::RmsProp(0.99, 1e-8)), weight_decay: 0.0, clip_norm: 0.0, freeze_biases: false },
+        ),
+        (
+            &["--optimizer", "rmsprop", "--alpha", "0.5", "--epsilon", "1e-4", "--weight-decay", "0.1"],
+            Options { rule: Some(Rule::RmsProp(0.5, 1e-4)), weight_decay: 0.1, clip_norm: 0.0, freeze_biases: false },
+        ),
+        (
+            &["--optimizer", "rmsprop", "--freeze-biases", "--clip-norm", "0.05"],
+            Options { rule: Some(Rule::RmsProp(0.99, 1e-8)), weight_decay: 0.0, clip_norm: 0.05, freeze_biases: true },
         ),
     ];
     for (k, (flags, options)) in cases.iter().enumerate() {

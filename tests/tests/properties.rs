@@ -787,13 +787,21 @@ fn check_the_divergence_guard_leaves_parameters_untouched(
     decay: f32,
     whole_batch: bool,
 ) -> Result<(), TestCaseError> {
-    let optimizer =
-        [Optimizer::Sgd, Optimizer::Momentum { momentum: 0.9 }, Optimizer::Nesterov { momentum: 0.9 }, Optimizer::ADAM]
-            [which];
-    // Adam moves each parameter by about η per step whatever the gradient, so it
-    // needs η ≥ 1e20 to overflow; the others diverge geometrically from η ≥ 1e3.
-    let (lo, hi) = if which == 3 { (20.0, 35.0) } else { (3.0, 35.0) };
+    let optimizer = [
+        Optimizer::Sgd,
+        Optimizer::Momentum { momentum: 0.9 },
+        Optimizer::Nesterov { momentum: 0.9 },
+        Optimizer::ADAM,
+        Optimizer::ADAMW,
+        Optimizer::RMSPROP,
+    ][which];
+    // Adam, AdamW and RMSProp move each parameter by about η (RMSProp's first steps by
+    // up to 10η) whatever the gradient, so they need η ≥ 1e20 to overflow; the others
+    // diverge geometrically from η ≥ 1e3.
+    let (lo, hi) = if which >= 3 { (20.0, 35.0) } else { (3.0, 35.0) };
     let lr = 10f32.powf(lo + (hi - lo) * exponent);
+    // AdamW's decoupled decay scales by 1 − ηλ, which must stay positive: ηλ = 0.5.
+    let decay = if which == 4 && decay > 0.0 { 0.5 / lr } else { decay };
     let mut mlp = case.mlp();
     let samples = case.samples();
     let n = (case.inputs.len() / case.n_in()) as u32;
@@ -830,9 +838,14 @@ fn check_the_same_seed_gives_the_same_run(
     which: usize,
     batch_size: usize,
 ) -> Result<(), TestCaseError> {
-    let optimizer =
-        [Optimizer::Sgd, Optimizer::Momentum { momentum: 0.5 }, Optimizer::Nesterov { momentum: 0.5 }, Optimizer::ADAM]
-            [which];
+    let optimizer = [
+        Optimizer::Sgd,
+        Optimizer::Momentum { momentum: 0.5 },
+        Optimizer::Nesterov { momentum: 0.5 },
+        Optimizer::ADAM,
+        Optimizer::ADAMW,
+        Optimizer::RMSPROP,
+    ][which];
     let run = || {
         let mut mlp = case.mlp();
         Init::apply(init, &mut mlp, &mut Rng::new(seed));
@@ -881,7 +894,7 @@ proptest! {
     fn the_divergence_guard_leaves_parameters_untouched(
         case in arb_case(2, 1.0, vec![(Activation::Identity, Loss::Sse)]),
         exponent in 0.0f32..1.0,
-        which in 0usize..4,
+        which in 0usize..6,
         decay in prop::sample::select(vec![0.0f32, 0.01]),
         whole_batch in any::<bool>(),
     ) {
@@ -894,7 +907,7 @@ proptest! {
         case in arb_case(3, 1.0, pairings()),
         seed in any::<u32>(),
         init in prop::sample::select(vec![Init::Uniform { limit: 0.5 }, Init::Xavier, Init::He]),
-        which in 0usize..4,
+        which in 0usize..6,
         batch_size in 0usize..=3,
     ) {
         check_the_same_seed_gives_the_same_run(case, seed, init, which, batch_size)?;

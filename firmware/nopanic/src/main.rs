@@ -45,7 +45,9 @@ fn opaque_config() -> TrainConfig {
         0 => Optimizer::Sgd,
         1 => Optimizer::Momentum { momentum: black_box(0.9) },
         2 => Optimizer::Nesterov { momentum: black_box(0.9) },
-        _ => Optimizer::Adam { beta1: black_box(0.9), beta2: black_box(0.999), epsilon: black_box(1e-8) },
+        3 => Optimizer::Adam { beta1: black_box(0.9), beta2: black_box(0.999), epsilon: black_box(1e-8) },
+        4 => Optimizer::AdamW { beta1: black_box(0.9), beta2: black_box(0.999), epsilon: black_box(1e-8) },
+        _ => Optimizer::RmsProp { alpha: black_box(0.99), epsilon: black_box(1e-8) },
     };
     let loss = match black_box(0u8) {
         0 => Loss::Mse,

@@ -51,6 +51,9 @@ pub struct Args {
 struct Eigenvalues {
     min: f32,
     max: f32,
+    /// The Hessian's error estimate ‖(H − Hᵀ)/2‖_F: eigenvalues within it of 0 are not
+    /// told apart from 0.
+    error: f32,
 }
 
 #[derive(Serialize)]
@@ -75,17 +78,21 @@ struct Report {
     taylor: TaylorCheck,
 }
 
-/// What the eigenvalues say about the loss surface here.
-fn curvature(min: f32, max: f32) -> &'static str {
-    let tol = 1e-4 * min.abs().max(max.abs()).max(f32::MIN_POSITIVE);
-    if min > tol {
+/// What the eigenvalues say about the loss surface here, given the Hessian's error
+/// estimate `error`: an eigenvalue within it of zero is not called positive or negative.
+fn curvature(min: f32, max: f32, error: f32) -> &'static str {
+    // Round-off of the eigenvalue computation itself, for an exact (error 0) Hessian.
+    let error = error.max(1e-6 * min.abs().max(max.abs())).max(f32::MIN_POSITIVE);
+    if min > error {
         "positive definite: curved upward in every direction (a minimum if the gradient is zero)"
-    } else if min >= -tol {
-        "positive semi-definite: flat in some direction"
-    } else if max > tol {
+    } else if min >= -error && max > error {
+        "positive semidefinite within error: no eigenvalue is negative by more than the Hessian's error estimate"
+    } else if min >= -error {
+        "zero within error: no eigenvalue is told apart from 0"
+    } else if max > error {
         "indefinite: curved up in some directions and down in others (a saddle if the gradient is zero)"
     } else {
-        "negative (semi-)definite: curved downward"
+        "negative semidefinite within error: curved downward"
     }
 }
 
@@ -117,7 +124,8 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     let f0 = dataset_gradient(&net, &samples, args.input.loss, &mut scratch, &mut g).map_err(fit)?;
     // P × P for the Hessian and one row of work space.
     let mut h = vec![0.0f32; (p + 1) * p];
-    hessian(&mut net, &samples, Differences::central(args.input.loss, args.eps), &mut scratch, &mut h).map_err(fit)?;
+    let error = hessian(&mut net, &samples, Differences::central(args.input.loss, args.eps), &mut scratch, &mut h)
+        .map_err(fit)?;
     h.truncate(p * p);
     let mut work = h.clone();
     let (min, max) = eigen_range(&mut work, p).map_err(|e| CliError::bad(format!("no eigenvalues: {e}")))?;
@@ -157,8 +165,8 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
             params: p,
             gradient: g,
             hessian: h.chunks(p).map(<[f32]>::to_vec).collect(),
-            eigenvalues: Eigenvalues { min, max },
-            curvature: curvature(min, max),
+            eigenvalues: Eigenvalues { min, max, error },
+            curvature: curvature(min, max, error),
             taylor: check,
         };
         let text = serde_json::to_string(&report).map_err(|e| CliError::bad(e.to_string()))?;
@@ -188,7 +196,15 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     } else {
         outln!(out, "H is {p} × {p} (use --json for the entries)");
     }
-    outln!(out, "eigenvalues from {} to {}: {}", sig32(min), sig32(max), curvature(min, max));
+    outln!(
+        out,
+        "eigenvalues from {} to {}, each within about {} (the Hessian's error estimate, ‖(H − Hᵀ)/2‖ before \
+         symmetrising): {}",
+        sig32(min),
+        sig32(max),
+        sig32(error),
+        curvature(min, max, error)
+    );
     outln!(out);
     outln!(out, "Taylor check at a random displacement d (every |d_i| ≤ {}, seed {}):", args.step, args.seed);
     outln!(out, "  L(θ + d)                       {}", sig32(actual));

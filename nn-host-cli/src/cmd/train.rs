@@ -32,6 +32,10 @@ pub enum OptimizerName {
     Nesterov,
     /// Adam with bias correction.
     Adam,
+    /// AdamW (PyTorch's): w ← w·(1 − η·λ) with λ = --weight-decay, then the Adam step.
+    Adamw,
+    /// RMSProp (PyTorch's default form): v = α v + (1 − α) g², θ −= η g / (√v + ε).
+    Rmsprop,
 }
 
 /// The shared arguments' help, as `nn train` words it.
@@ -66,22 +70,27 @@ pub struct Args {
     /// Momentum μ in [0, 1) for --optimizer momentum or nesterov [default: 0.9].
     #[arg(long, value_name = "M", value_parser = options::unit_f32, allow_hyphen_values = true)]
     pub momentum: Option<f32>,
-    /// Adam's β₁ in [0, 1) [default: 0.9].
+    /// Adam's and AdamW's β₁ in [0, 1) [default: 0.9].
     #[arg(long, value_parser = options::unit_f32, allow_hyphen_values = true)]
     pub beta1: Option<f32>,
-    /// Adam's β₂ in [0, 1) [default: 0.999].
+    /// Adam's and AdamW's β₂ in [0, 1) [default: 0.999].
     #[arg(long, value_parser = options::unit_f32, allow_hyphen_values = true)]
     pub beta2: Option<f32>,
-    /// Adam's ε, positive [default: 1e-8].
+    /// RMSProp's smoothing constant α in [0, 1) [default: 0.99].
+    #[arg(long, value_parser = options::unit_f32, allow_hyphen_values = true)]
+    pub alpha: Option<f32>,
+    /// The ε of Adam, AdamW and RMSProp, positive [default: 1e-8].
     #[arg(long, value_parser = options::positive_f32, allow_hyphen_values = true)]
     pub epsilon: Option<f32>,
     /// Learning-rate schedule: constant, step:EVERY:GAMMA, exponential:GAMMA or
     /// inverse_time:DECAY.
     #[arg(long, default_value = "constant", value_parser = options::schedule, allow_hyphen_values = true)]
     pub schedule: Schedule,
-    /// L2 weight decay λ (added as λ·w to each weight's gradient; biases are not decayed).
-    #[arg(long, value_name = "W", default_value = "0", value_parser = options::non_negative_f32, allow_hyphen_values = true)]
-    pub weight_decay: f32,
+    /// Weight decay λ of the weights (biases are not decayed): L2, added as λ·w to each
+    /// weight's gradient; with --optimizer adamw decoupled, w ← w·(1 − lr·λ) each step,
+    /// with lr·λ below 1 [default: 0, with adamw 0.01 as in PyTorch].
+    #[arg(long, value_name = "W", value_parser = options::non_negative_f32, allow_hyphen_values = true)]
+    pub weight_decay: Option<f32>,
     /// Clip each batch gradient to this global L2 norm; 0 turns clipping off.
     #[arg(long, value_name = "C", default_value = "0", value_parser = options::non_negative_f32, allow_hyphen_values = true)]
     pub clip_norm: f32,
@@ -367,24 +376,35 @@ pub fn fit(
 }
 
 fn optimizer(args: &Args) -> Result<Optimizer, CliError> {
-    let adam_only = args.beta1.is_some() || args.beta2.is_some() || args.epsilon.is_some();
-    if adam_only && args.optimizer != OptimizerName::Adam {
-        return Err(CliError::bad("--beta1, --beta2 and --epsilon apply only to --optimizer adam"));
-    }
-    let momentum = args.momentum.unwrap_or(0.9);
-    Ok(match args.optimizer {
-        OptimizerName::Sgd | OptimizerName::Adam if args.momentum.is_some() => {
-            return Err(CliError::bad("--momentum applies only to --optimizer momentum or nesterov"))
+    use OptimizerName::{Adam, Adamw, Momentum, Nesterov, Rmsprop, Sgd};
+    let name = args.optimizer;
+    let only = |given: bool, flags: &str, names: &[OptimizerName], which: &str| {
+        if given && !names.contains(&name) {
+            Err(CliError::bad(format!("{flags} only to --optimizer {which}")))
+        } else {
+            Ok(())
         }
-        OptimizerName::Sgd => Optimizer::Sgd,
-        OptimizerName::Momentum => Optimizer::Momentum { momentum },
-        OptimizerName::Nesterov => Optimizer::Nesterov { momentum },
-        OptimizerName::Adam => Optimizer::Adam {
-            beta1: args.beta1.unwrap_or(0.9),
-            beta2: args.beta2.unwrap_or(0.999),
-            epsilon: args.epsilon.unwrap_or(1e-8),
-        },
+    };
+    only(args.momentum.is_some(), "--momentum applies", &[Momentum, Nesterov], "momentum or nesterov")?;
+    only(args.beta1.is_some() || args.beta2.is_some(), "--beta1 and --beta2 apply", &[Adam, Adamw], "adam or adamw")?;
+    only(args.alpha.is_some(), "--alpha applies", &[Rmsprop], "rmsprop")?;
+    only(args.epsilon.is_some(), "--epsilon applies", &[Adam, Adamw, Rmsprop], "adam, adamw or rmsprop")?;
+    let momentum = args.momentum.unwrap_or(0.9);
+    let (beta1, beta2) = (args.beta1.unwrap_or(0.9), args.beta2.unwrap_or(0.999));
+    let epsilon = args.epsilon.unwrap_or(1e-8);
+    Ok(match name {
+        Sgd => Optimizer::Sgd,
+        Momentum => Optimizer::Momentum { momentum },
+        Nesterov => Optimizer::Nesterov { momentum },
+        Adam => Optimizer::Adam { beta1, beta2, epsilon },
+        Adamw => Optimizer::AdamW { beta1, beta2, epsilon },
+        Rmsprop => Optimizer::RmsProp { alpha: args.alpha.unwrap_or(0.99), epsilon },
     })
+}
+
+/// `--weight-decay`, or its default: PyTorch's 0.01 for AdamW, else none.
+fn weight_decay(args: &Args) -> f32 {
+    args.weight_decay.unwrap_or(if args.optimizer == OptimizerName::Adamw { 0.01 } else { 0.0 })
 }
 
 /// The loss log as CSV text: the epoch; the mean loss during it (each sample's before its
@@ -565,7 +585,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         optimizer: optimizer(args)?,
         learning_rate: args.lr,
         schedule: args.schedule,
-        weight_decay: args.weight_decay,
+        weight_decay: weight_decay(args),
         clip_norm: args.clip_norm,
         batch_size: args.batch_size,
         shuffle: !args.no_shuffle,
