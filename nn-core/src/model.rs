@@ -507,6 +507,25 @@ impl<M: Model, P: AsRef<[f32]>> Scaled<M, P> {
     }
 }
 
+impl<S: AsRef<[LayerSpec]>, P: AsRef<[f32]>, Q> Scaled<Mlp<S, P>, Q> {
+    /// The flat parameter run of the network behind the stage ([`Mlp::params`]).
+    pub fn params(&self) -> &[f32] {
+        self.model.params()
+    }
+
+    /// The layer specs of the network behind the stage ([`Mlp::specs`]).
+    pub fn specs(&self) -> &[LayerSpec] {
+        self.model.specs()
+    }
+}
+
+impl<S: AsRef<[LayerSpec]>, P: AsRef<[f32]> + AsMut<[f32]>, Q> Scaled<Mlp<S, P>, Q> {
+    /// The flat parameter run of the network behind the stage, mutable.
+    pub fn params_mut(&mut self) -> &mut [f32] {
+        self.model.params_mut()
+    }
+}
+
 impl<M: Model, P: AsRef<[f32]>> Model for Scaled<M, P> {
     #[inline]
     fn depth(&self) -> usize {
