@@ -347,7 +347,9 @@ pub fn fit(
                     break;
                 }
             }
-            Err(Error::EmptyDataset) if stopping() => {
+            // A stop seen at an epoch's start reads as an empty data set, within an epoch as a
+            // missing sample: either way no update of that batch was applied.
+            Err(Error::EmptyDataset | Error::SampleIndex { .. }) if stopping() => {
                 history.stopped = Some(Stop::Interrupted { epoch, updates: trainer.updates() });
                 break;
             }
