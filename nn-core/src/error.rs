@@ -88,6 +88,12 @@ pub enum Error {
     SampleRows,
     /// A matrix handed to the Newton step is singular.
     Singular,
+    /// An input-scaling stage's mean for input `input` is not finite, or its scale is not
+    /// finite and positive.
+    Scaling {
+        /// The input, counted from 0.
+        input: usize,
+    },
     /// A square matrix of `rows` rows (at least one) does not have `rows²` values.
     MatrixSize {
         /// The matrix's rows (and columns).
@@ -108,6 +114,8 @@ pub enum Part {
     Weights,
     /// The layer's biases (one per output).
     Biases,
+    /// The input-scaling stage in front of layer 0 (one mean and one scale per input).
+    Scaling,
 }
 
 /// The hyperparameter an [`Error::Hyperparameter`] is about, with the range it must be in.
@@ -173,6 +181,7 @@ impl fmt::Display for Part {
             Part::Inputs => "inputs",
             Part::Weights => "weights",
             Part::Biases => "biases",
+            Part::Scaling => "input-scaling values",
         })
     }
 }
@@ -209,6 +218,9 @@ impl fmt::Display for Error {
             Error::EmptyDataset => f.write_str("the data set has no samples"),
             Error::SampleIndex { index, len } => write!(f, "sample {index} asked for, the data set has {len}"),
             Error::SampleRows => f.write_str("inputs and targets do not hold the same number of whole rows"),
+            Error::Scaling { input } => {
+                write!(f, "input {input}'s scaling needs a finite mean and a finite, positive scale")
+            }
             Error::Singular => f.write_str("the matrix is singular"),
             Error::MatrixSize { rows: 0, .. } => f.write_str("the matrix has no rows"),
             Error::MatrixSize { rows, found } => write!(f, "a {rows} × {rows} matrix given {found} values"),

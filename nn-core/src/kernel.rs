@@ -165,7 +165,9 @@ fn sgd_outer(
 #[inline(always)]
 fn run_forward<M: Model + ?Sized>(model: &M, input: &[f32], scratch: &mut [f32], keep_z: bool) -> Result<usize, Error> {
     let widths = check_model(model)?;
-    let needed = 2 * widths + model.outputs();
+    let end = 2 * widths + model.outputs();
+    let scaling = model.input_scaling();
+    let needed = end + scaling.map_or(0, |s| s.len());
     if scratch.len() < needed {
         return Err(Error::BufferTooSmall { needed, found: scratch.len() });
     }
@@ -173,7 +175,21 @@ fn run_forward<M: Model + ?Sized>(model: &M, input: &[f32], scratch: &mut [f32],
         return Err(Error::InputLength { expected: model.inputs(), found: input.len() });
     }
     let (acts, rest) = scratch.split_at_mut(widths);
-    let zout = &mut rest[widths..needed - widths];
+    let (rest, scaled) = rest.split_at_mut(end - widths);
+    let zout = &mut rest[widths..];
+    // The scaled input (after the output pre-activations) is layer 0's input; without a
+    // stage, `scaling` is a constant `None` for a tuple network and this is `input`.
+    let input = match scaling {
+        None => input,
+        Some(stage) => {
+            if stage.len() != input.len() {
+                return Err(Error::Shape { layer: 0, part: Part::Scaling, expected: input.len(), found: stage.len() });
+            }
+            let scaled = &mut scaled[..input.len()];
+            stage.apply(input, scaled);
+            &*scaled
+        }
+    };
     let last = model.depth() - 1;
     let mut start = 0;
     for_each_layer_index!(model.depth(), |l| {
@@ -289,6 +305,24 @@ fn after_backprop(scratch: &[f32], widths: usize) -> Result<(&[f32], &[f32]), Er
     scratch.split_at_checked(widths).ok_or(Error::BufferTooSmall { needed: widths, found: scratch.len() })
 }
 
+/// Layer 0's input after [`backprop`]: `input`, or its scaled copy that the forward pass
+/// left in `scratch` behind the output pre-activations when the model has a stage.
+#[inline(always)]
+fn first_input<'a, M: Model + ?Sized>(
+    model: &M,
+    input: &'a [f32],
+    scratch: &'a [f32],
+    widths: usize,
+) -> Result<&'a [f32], Error> {
+    if model.input_scaling().is_none() {
+        return Ok(input);
+    }
+    let start = 2 * widths + model.outputs();
+    let end = start + input.len();
+    // `run_forward` sized and filled this range; `get` says so without a panic path.
+    scratch.get(start..end).ok_or(Error::BufferTooSmall { needed: end, found: scratch.len() })
+}
+
 /// Layer `l`'s input and delta after [`backprop`], where `start` is where its outputs
 /// begin in `acts` and `deltas` (the outputs of the layers below come first).
 #[inline(always)]
@@ -332,6 +366,7 @@ pub fn gradient<M: Model + ?Sized>(
     }
     let (widths, value) = backprop(model, input, target, loss, scratch)?;
     let mut rest = &mut *grads;
+    let input = first_input(model, input, scratch, widths)?;
     let scratch = after_backprop(scratch, widths)?;
     let mut start = 0usize;
     for_each_layer_index!(model.depth(), |l| {
@@ -394,6 +429,7 @@ pub fn sgd_step<M: ModelMut + ?Sized>(
     scratch: &mut [f32],
 ) -> Result<f32, Error> {
     let (widths, value) = backprop(model, input, target, config.loss, scratch)?;
+    let input = first_input(model, input, scratch, widths)?;
     let scratch = after_backprop(scratch, widths)?;
     let mut start = 0usize;
     // One check over every layer's new parameters, tested once.
@@ -582,5 +618,61 @@ mod tests {
             assert!(same(a, c));
             assert!(all_same(mlp.params(), &flat));
         }
+    }
+
+    /// A scaled model computes, bit for bit, what the bare network computes on inputs
+    /// scaled beforehand: outputs, loss, gradient and SGD step, as a tuple and as an Mlp.
+    #[test]
+    fn a_scaled_model_is_its_network_on_scaled_inputs() {
+        use crate::model::Scaled;
+        use crate::scaling::InputScaling;
+        type Net = (Dense<3, 5, Tanh>, Dense<5, 2, Sigmoid>);
+        let mut net = Net::default();
+        let mut rng = Rng::new(11);
+        Init::Uniform { limit: 1.0 }.apply(&mut net, &mut rng);
+        let stage = InputScaling::new([10.0, -2.0, 0.5], [4.0, 0.3, 1.0]).unwrap();
+        let mut scaled = Scaled::new(net, stage).unwrap();
+        let mut flat = std::vec![0.0; Net::PARAMS];
+        net.copy_params_to(&mut flat).unwrap();
+        let specs = [Dense::<3, 5, Tanh>::SPEC, Dense::<5, 2, Sigmoid>::SPEC];
+        let mut mlp = Scaled::new(
+            Mlp::new(specs, flat).unwrap(),
+            InputScaling::new(std::vec![10.0, -2.0, 0.5], std::vec![4.0, 0.3, 1.0]).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(<Scaled<Net, [f32; 3]>>::SCRATCH, Net::SCRATCH + 3);
+        assert_eq!(scaled.scratch_len(), <Scaled<Net, [f32; 3]>>::SCRATCH);
+        assert_eq!(mlp.scratch_len(), Net::SCRATCH + 3);
+        let (x, t) = ([13.0f32, -1.1, 2.0], [0.25f32, 1.0]);
+        let mut xs = [0.0; 3];
+        stage.apply(&x, &mut xs);
+        assert_eq!(xs[0], 0.75);
+        let mut s1 = [0.0; Net::SCRATCH + 3];
+        let mut s2 = [0.0; Net::SCRATCH];
+        let mut s3 = [0.0; Net::SCRATCH + 3];
+        let y = forward(&scaled, &x, &mut s1).unwrap().to_vec();
+        assert!(all_same(&y, forward(&net, &xs, &mut s2).unwrap()));
+        assert!(all_same(&y, forward(&mlp, &x, &mut s3).unwrap()));
+        assert_eq!(
+            forward(&scaled, &x, &mut s2),
+            Err(Error::BufferTooSmall { needed: Net::SCRATCH + 3, found: Net::SCRATCH })
+        );
+        let (mut g1, mut g2, mut g3) = ([0.0; Net::PARAMS], [0.0; Net::PARAMS], [0.0; Net::PARAMS]);
+        let l1 = gradient(&scaled, (&x, &t), Loss::Bce, &mut s1, &mut g1).unwrap();
+        let l2 = gradient(&net, (&xs, &t), Loss::Bce, &mut s2, &mut g2).unwrap();
+        let l3 = gradient(&mlp, (&x, &t), Loss::Bce, &mut s3, &mut g3).unwrap();
+        assert!(same(l1, l2) && same(l1, l3));
+        assert!(all_same(&g1, &g2) && all_same(&g1, &g3));
+        assert!(g1[..3].iter().any(|&g| g != 0.0), "layer 0's weights have a gradient");
+        let step = SgdConfig::new(Loss::Bce, 0.3);
+        sgd_step(&mut scaled, (&x, &t), step, &mut s1).unwrap();
+        sgd_step(&mut net, (&xs, &t), step, &mut s2).unwrap();
+        sgd_step(&mut mlp, (&x, &t), step, &mut s3).unwrap();
+        let mut after = [0.0; Net::PARAMS];
+        scaled.copy_params_to(&mut after).unwrap();
+        assert!(all_same(&after, mlp.model().params()));
+        net.copy_params_to(&mut g2).unwrap();
+        assert!(all_same(&after, &g2));
+        assert_eq!(scaled.scaling().scale(), &[4.0, 0.3, 1.0], "nothing trains the stage");
     }
 }

@@ -19,12 +19,14 @@ mod math;
 pub mod model;
 mod optim;
 pub mod perceptron;
+pub mod scaling;
 pub mod train;
 
 pub use activation::Activation;
 pub use error::Error;
 pub use kernel::{forward, gradient, sample_loss, sgd_step, SgdConfig};
 pub use loss::Loss;
-pub use model::{Dense, LayerSpec, Mlp, Model, ModelMut, Network, MAX_LAYERS};
+pub use model::{Dense, LayerSpec, Mlp, Model, ModelMut, Network, Scaled, MAX_LAYERS};
 pub use optim::{Biases, Optimizer, Schedule};
+pub use scaling::InputScaling;
 pub use train::{TrainConfig, Trainer};

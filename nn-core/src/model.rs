@@ -10,6 +10,7 @@
 
 use crate::activation::{Activation, ActivationFn};
 use crate::error::{Error, Part};
+use crate::scaling::InputScaling;
 
 /// Most layers a network may have (runtime networks and the codec).
 pub const MAX_LAYERS: usize = 16;
@@ -97,11 +98,19 @@ pub trait Model {
         }
         Ok(())
     }
+    /// The input-scaling stage in front of layer 0, if the model has one (a [`Scaled`]
+    /// model). `None` by default: for a model without one the kernels' scaling branch
+    /// folds away at compile time.
+    #[inline]
+    fn input_scaling(&self) -> Option<InputScaling<&[f32]>> {
+        None
+    }
     /// Scratch floats [`crate::forward`], [`crate::gradient`] and [`crate::sgd_step`]
-    /// need: the outputs of every layer, their deltas, and the output pre-activations.
+    /// need: the outputs of every layer, their deltas, the output pre-activations, and
+    /// the scaled input when the model has an [input scaling](Self::input_scaling).
     fn scratch_len(&self) -> usize {
         let widths: usize = (0..self.depth()).map(|l| self.spec(l).outputs).sum();
-        2 * widths + self.outputs()
+        2 * widths + self.outputs() + self.input_scaling().map_or(0, |s| s.len())
     }
 }
 
@@ -438,6 +447,144 @@ impl<S: AsRef<[LayerSpec]>, P: AsRef<[f32]> + AsMut<[f32]>> ModelMut for Mlp<S, 
     fn param_mut(&mut self, k: usize) -> Option<&mut f32> {
         self.params.as_mut().get_mut(k)
     }
+}
+
+/// A model with an input-scaling stage in front of its first layer:
+/// `x' = (x − mean) / scale`, then the network (see [`crate::scaling`]).
+///
+/// The stage is part of the model, so [`crate::forward`], [`crate::gradient`],
+/// [`crate::sgd_step`], the [`crate::Trainer`] and the checks all see scaled inputs; its
+/// values are not parameters (nothing trains them). It wraps any model: a tuple network
+/// with array storage (`Scaled<Net, [f32; N]>`, itself a [`Network`] whose
+/// [`Network::SCRATCH`] counts the scaled input) or an [`Mlp`] with a `Vec`. A model
+/// without scaling is not wrapped and runs exactly the code it ran before.
+///
+/// ```
+/// use nn_core::{activation::Identity, forward, Dense, InputScaling, Network, Scaled};
+/// type Line = (Dense<1, 1, Identity>,);
+/// type Model = Scaled<Line, [f32; 1]>;
+/// let net: Line = (Dense::new([[2.0]], [-3.0]),);
+/// let model = Model::new(net, InputScaling::new([10.0], [4.0])?)?;
+/// let mut scratch = [0.0; Model::SCRATCH];
+/// // (18 − 10) / 4 = 2, then 2·2 − 3 = 1.
+/// assert_eq!(forward(&model, &[18.0], &mut scratch)?, &[1.0]);
+/// # Ok::<(), nn_core::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scaled<M, P> {
+    model: M,
+    scaling: InputScaling<P>,
+}
+
+impl<M: Model, P: AsRef<[f32]>> Scaled<M, P> {
+    /// `model` with `scaling` in front: [`Error::Shape`] (part [`Part::Scaling`]) unless
+    /// the stage scales exactly the model's inputs.
+    pub fn new(model: M, scaling: InputScaling<P>) -> Result<Self, Error> {
+        if scaling.len() != model.inputs() {
+            return Err(Error::Shape { layer: 0, part: Part::Scaling, expected: model.inputs(), found: scaling.len() });
+        }
+        Ok(Scaled { model, scaling })
+    }
+
+    /// The network behind the stage.
+    pub fn model(&self) -> &M {
+        &self.model
+    }
+
+    /// The network behind the stage, mutable (its shape cannot change).
+    pub fn model_mut(&mut self) -> &mut M {
+        &mut self.model
+    }
+
+    /// The stage.
+    pub fn scaling(&self) -> &InputScaling<P> {
+        &self.scaling
+    }
+
+    /// The network and the stage, given back.
+    pub fn into_parts(self) -> (M, InputScaling<P>) {
+        (self.model, self.scaling)
+    }
+}
+
+impl<S: AsRef<[LayerSpec]>, P: AsRef<[f32]>, Q> Scaled<Mlp<S, P>, Q> {
+    /// The flat parameter run of the network behind the stage ([`Mlp::params`]).
+    pub fn params(&self) -> &[f32] {
+        self.model.params()
+    }
+
+    /// The layer specs of the network behind the stage ([`Mlp::specs`]).
+    pub fn specs(&self) -> &[LayerSpec] {
+        self.model.specs()
+    }
+}
+
+impl<S: AsRef<[LayerSpec]>, P: AsRef<[f32]> + AsMut<[f32]>, Q> Scaled<Mlp<S, P>, Q> {
+    /// The flat parameter run of the network behind the stage, mutable.
+    pub fn params_mut(&mut self) -> &mut [f32] {
+        self.model.params_mut()
+    }
+}
+
+impl<M: Model, P: AsRef<[f32]>> Model for Scaled<M, P> {
+    #[inline]
+    fn depth(&self) -> usize {
+        self.model.depth()
+    }
+    #[inline]
+    fn spec(&self, layer: usize) -> LayerSpec {
+        self.model.spec(layer)
+    }
+    #[inline]
+    fn weights(&self, layer: usize) -> &[f32] {
+        self.model.weights(layer)
+    }
+    #[inline]
+    fn biases(&self, layer: usize) -> &[f32] {
+        self.model.biases(layer)
+    }
+    #[inline]
+    fn param_count(&self) -> usize {
+        self.model.param_count()
+    }
+    #[inline]
+    fn param(&self, k: usize) -> Option<f32> {
+        self.model.param(k)
+    }
+    #[inline]
+    fn input_scaling(&self) -> Option<InputScaling<&[f32]>> {
+        Some(self.scaling.view())
+    }
+}
+
+impl<M: ModelMut, P: AsRef<[f32]>> ModelMut for Scaled<M, P> {
+    #[inline]
+    fn layer_mut(&mut self, layer: usize) -> (&mut [f32], &mut [f32]) {
+        self.model.layer_mut(layer)
+    }
+    #[inline]
+    fn param_mut(&mut self, k: usize) -> Option<&mut f32> {
+        self.model.param_mut(k)
+    }
+}
+
+impl<M: Network, const N: usize> Default for Scaled<M, [f32; N]> {
+    /// The default network behind the identity stage.
+    fn default() -> Self {
+        Scaled { model: M::default(), scaling: InputScaling::IDENTITY }
+    }
+}
+
+impl<M: Network, const N: usize> Network for Scaled<M, [f32; N]> {
+    // A stage of the wrong width does not compile where these consts are used.
+    const INPUTS: usize = {
+        assert!(N == M::INPUTS, "the scaling stage must have one value per input");
+        M::INPUTS
+    };
+    const OUTPUTS: usize = M::OUTPUTS;
+    const LAYERS: usize = M::LAYERS;
+    const PARAMS: usize = M::PARAMS;
+    const SCRATCH: usize = M::SCRATCH + Self::INPUTS;
 }
 
 #[cfg(test)]

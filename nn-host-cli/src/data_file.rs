@@ -10,7 +10,7 @@ use nn_core::data::Samples;
 use nn_core::Loss;
 
 use crate::error::CliError;
-use crate::model_file::{check_label, parse_f32, shorten, utf8_text, ModelFile};
+use crate::model_file::{check_label, parse_f32, shorten, utf8_text, ModelFile, Scaling};
 use crate::output;
 
 /// Tolerance on the sum of a row of `softmax_ce` probability targets.
@@ -53,6 +53,26 @@ pub struct DataFile {
 }
 
 impl DataFile {
+    /// The input scaling that standardises this data set's inputs: per input column, the
+    /// mean and the population standard deviation of its rows, both summed in row order
+    /// in f64 and rounded once to f32 (the same file gives the same bits on every
+    /// machine). A column that does not vary gets scale 1 (`nn_core::scaling::guarded_scale`).
+    pub fn standardize(&self) -> Result<Scaling, CliError> {
+        let width = self.input_width.max(1);
+        let n = self.len() as f64;
+        let column = |i: usize| self.inputs.chunks_exact(width).map(move |row| f64::from(row[i]));
+        let mean: Vec<f64> = (0..self.input_width).map(|i| column(i).sum::<f64>() / n).collect();
+        let scale: Vec<f32> = (0..self.input_width)
+            .map(|i| {
+                let variance = column(i).map(|x| (x - mean[i]) * (x - mean[i])).sum::<f64>() / n;
+                nn_core::scaling::guarded_scale(variance.sqrt() as f32)
+            })
+            .collect();
+        let mean = mean.iter().map(|&m| m as f32).collect();
+        Scaling::new(mean, scale)
+            .map_err(|e| CliError::in_file(&self.path, format!("cannot standardize the inputs: {e}")))
+    }
+
     /// Number of samples.
     pub fn len(&self) -> usize {
         self.inputs.len() / self.input_width.max(1)

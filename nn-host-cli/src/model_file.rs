@@ -14,8 +14,18 @@
 //! {"format": "nn-model", "version": 2, "layers": [...], "labels": ["setosa", "versicolor", "virginica"]}
 //! ```
 //!
+//! Version 2 also adds an optional `"input_scaling"` key: the stage nn-core applies to
+//! every input before the first layer, `(x − mean) / scale` (see `nn_core::scaling`),
+//! one finite `mean` and one finite, positive `scale` per input (`nn train --standardize`
+//! computes them from the training data):
+//!
+//! ```json
+//! {"format": "nn-model", "version": 2, "layers": [...], "input_scaling": {"mean": [5.84, 3.05], "scale": [0.83, 0.43]}}
+//! ```
+//!
 //! Version 1 files still read. A model is written as version 1 when it holds nothing of
-//! version 2 (no labels), so files stay readable by older `nn`; otherwise as version 2.
+//! version 2 (no labels, no scaling), so files stay readable by older `nn`; otherwise as
+//! version 2.
 //!
 //! A layer's `weights` has one row per neuron, each row one weight per input (nn-core's
 //! `z = W·a + b`); the first layer's row length is the network's input width, and each
@@ -28,7 +38,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use nn_core::codec;
-use nn_core::{Activation, LayerSpec, Loss, Mlp, Model, MAX_LAYERS};
+use nn_core::{Activation, InputScaling, LayerSpec, Loss, Mlp, Model, Scaled, MAX_LAYERS};
 
 use crate::error::CliError;
 use crate::json::{self, Member, Node, Pos, Value};
@@ -56,7 +66,7 @@ pub struct Version {
 /// The versions this program reads, oldest first.
 pub const VERSIONS: [Version; 2] = [
     Version { number: 1, keys: &["format", "version", "layers"], required: 3 },
-    Version { number: 2, keys: &["format", "version", "layers", "labels"], required: 3 },
+    Version { number: 2, keys: &["format", "version", "layers", "labels", "input_scaling"], required: 3 },
 ];
 /// Why a softmax layer needs two outputs or more.
 pub const SOFTMAX_OF_ONE: &str =
@@ -65,16 +75,21 @@ pub const SOFTMAX_OF_ONE: &str =
 pub const MAX_LABEL_CHARS: usize = 200;
 
 /// What a model file holds beside the network (version 2 keys). Empty for version 1.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Meta {
     /// Class names, one per output (two for a single sigmoid or step output).
     pub labels: Option<Vec<String>>,
+    /// The input-scaling stage, one mean and one scale per input.
+    pub scaling: Option<Scaling>,
 }
+
+/// The input-scaling stage of a model file, checked by nn-core.
+pub type Scaling = InputScaling<Vec<f32>>;
 
 impl Meta {
     /// The version a file holding this must have: 1 when nothing of version 2 is set.
     pub fn version(&self) -> u32 {
-        if self.labels.is_some() {
+        if self.labels.is_some() || self.scaling.is_some() {
             2
         } else {
             1
@@ -95,8 +110,18 @@ pub fn classes_of(activation: Activation, outputs: usize) -> Option<usize> {
 /// Most parameters a model file may hold (a guard against absurd allocations).
 pub const MAX_PARAMS: usize = 50_000_000;
 
-/// The runtime-shaped network every subcommand works on.
-pub type Network = Mlp<Vec<LayerSpec>, Vec<f32>>;
+/// The layers of a runtime-shaped network.
+pub type Layers = Mlp<Vec<LayerSpec>, Vec<f32>>;
+
+/// The network every subcommand works on: its layers behind the model's input-scaling
+/// stage, which is the identity (`(x − 0) / 1`, exactly `x`) for a model without one.
+pub type Network = Scaled<Layers, Vec<f32>>;
+
+/// `layers` behind the identity stage: a model without input scaling.
+pub fn unscaled(layers: Layers) -> Result<Network, nn_core::Error> {
+    let n = layers.inputs();
+    Scaled::new(layers, InputScaling::new(vec![0.0; n], vec![1.0; n])?)
+}
 
 /// One step of a JSON path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,10 +212,14 @@ impl ModelFile {
         ModelFile { path: path.to_path_buf(), specs, params, meta: Meta::default(), activations: Vec::new() }
     }
 
-    /// The network, ready for nn-core.
+    /// The network behind its input-scaling stage, ready for nn-core.
     pub fn network(&self) -> Result<Network, CliError> {
-        Mlp::new(self.specs.clone(), self.params.clone())
-            .map_err(|e| CliError::in_file(&self.path, format!("not a valid network: {e}")))
+        let invalid = |e: nn_core::Error| CliError::in_file(&self.path, format!("not a valid network: {e}"));
+        let layers = Mlp::new(self.specs.clone(), self.params.clone()).map_err(invalid)?;
+        match &self.meta.scaling {
+            Some(stage) => Scaled::new(layers, stage.clone()).map_err(invalid),
+            None => unscaled(layers).map_err(invalid),
+        }
     }
 
     /// `file:line:column` of layer `l`'s activation (or just `file` when unknown).
@@ -411,8 +440,10 @@ impl Reader<'_> {
         }
         let mut meta = Meta::default();
         for (key, node) in version.keys.iter().zip(&top).skip(version.required) {
-            if let ("labels", Some(node)) = (*key, node) {
-                meta.labels = Some(self.labels(node, &specs)?);
+            match (*key, node) {
+                ("labels", Some(node)) => meta.labels = Some(self.labels(node, &specs)?),
+                ("input_scaling", Some(node)) => meta.scaling = Some(self.scaling(node, &specs)?),
+                _ => {}
             }
         }
         Ok(ModelFile { path: self.path.to_path_buf(), specs, params, meta, activations })
@@ -460,6 +491,49 @@ impl Reader<'_> {
             names.push(name);
         }
         Ok(names)
+    }
+
+    /// `input_scaling`: `{"mean": [...], "scale": [...]}`, one finite mean and one finite,
+    /// positive scale per input of the first layer.
+    fn scaling(&self, node: &Node, specs: &[LayerSpec]) -> Result<Scaling, CliError> {
+        let segs = [Seg::Key("input_scaling")];
+        let what = "an object {\"mean\": [...], \"scale\": [...]}";
+        let fields = self.members(node, &segs, (&["mean", "scale"], 2), what)?;
+        let inputs = specs.first().map_or(0, |s| s.inputs);
+        let mut columns = Vec::with_capacity(2);
+        for (key, field) in ["mean", "scale"].into_iter().zip(fields) {
+            let Some(field) = field else { return Err(self.err(node.pos, &segs, format!("expected {what}"))) };
+            let here = [segs[0], Seg::Key(key)];
+            let items = self.array(field, &here, "an array of numbers, one per input")?;
+            if items.len() != inputs {
+                return Err(self.err(
+                    field.pos,
+                    &here,
+                    format!(
+                        "has {}, expected {inputs} (one per input of the first layer)",
+                        count(items.len(), "value")
+                    ),
+                ));
+            }
+            let mut values = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                let at = [here[0], here[1], Seg::Index(i)];
+                let v = self.number(item, &at)?;
+                if key == "scale" && v <= 0.0 {
+                    return Err(self.err(
+                        item.pos,
+                        &at,
+                        format!("is {v}; a scale divides the input, expected a positive number"),
+                    ));
+                }
+                values.push(v);
+            }
+            columns.push(values);
+        }
+        let (Some(scale), Some(mean)) = (columns.pop(), columns.pop()) else {
+            return Err(self.err(node.pos, &segs, format!("expected {what}")));
+        };
+        InputScaling::new(mean, scale).map_err(|e| self.err(node.pos, &segs, e))
     }
 
     fn layer(
@@ -641,6 +715,14 @@ pub fn to_json_with<M: Model + ?Sized>(model: &M, meta: &Meta) -> String {
         s.push_str(if l + 1 < model.depth() { ",\n" } else { "\n" });
     }
     s.push_str("  ]");
+    if let Some(stage) = &meta.scaling {
+        let _ = write!(
+            s,
+            ",\n  \"input_scaling\": {{\n    \"mean\": [{}],\n    \"scale\": [{}]\n  }}",
+            row(stage.mean()),
+            row(stage.scale())
+        );
+    }
     if let Some(labels) = &meta.labels {
         let names: Vec<String> =
             labels.iter().map(|l| serde_json::to_string(l).unwrap_or_else(|_| "\"\"".into())).collect();
@@ -738,6 +820,26 @@ mod tests {
             let e = load(&v2.replace("]}]}", &format!("]}}], \"labels\": {labels}}}"))).unwrap_err();
             assert!(e.contains(expected), "{labels}: {e}");
         }
+    }
+
+    #[test]
+    fn version_2_carries_input_scaling_and_applies_it() {
+        let v2 = MAZUR.replace("\"version\": 1", "\"version\": 2");
+        let m =
+            load(&v2.replace("]}]}", "]}], \"input_scaling\": {\"mean\": [1, -0.5], \"scale\": [2, 0.25]}}")).unwrap();
+        let stage = m.meta.scaling.as_ref().unwrap();
+        assert_eq!((stage.mean(), stage.scale()), (&[1.0, -0.5][..], &[2.0, 0.25][..]));
+        let text = to_json_with(&m.network().unwrap(), &m.meta);
+        assert!(text.contains("\"version\": 2") && text.contains("\"mean\": [1.0, -0.5]"), "{text}");
+        assert_eq!(load(&text).unwrap().meta, m.meta);
+        // The stage is applied: the scaled model on x is the bare one on (x − mean) / scale.
+        let plain = load(MAZUR).unwrap().network().unwrap();
+        let (mut s1, mut s2) = (vec![0.0; m.network().unwrap().scratch_len()], vec![0.0; plain.scratch_len()]);
+        let scaled = nn_core::forward(&m.network().unwrap(), &[3.0, 0.0], &mut s1).unwrap().to_vec();
+        assert_eq!(scaled, nn_core::forward(&plain, &[1.0, 2.0], &mut s2).unwrap());
+        // Without a stage the network's identity stage changes no bit, and the file stays version 1.
+        assert_eq!(plain.input_scaling().map(|s| s.scale().to_vec()), Some(vec![1.0, 1.0]));
+        assert!(to_json(&plain).contains("\"version\": 1"));
     }
 
     #[test]

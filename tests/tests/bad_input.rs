@@ -904,6 +904,68 @@ fn validation_labels_and_target_columns_refuse_bad_choices() {
     println!("validation, labels and target columns: {n} cases refused with exit 2");
 }
 
+/// Input-scaling fields of the wrong length, not finite, a scale not positive, or a
+/// malformed stage: exit 2 with the file, line and column of the bad value.
+#[test]
+fn input_scaling_fields_are_checked() {
+    let with = |stage: &str| {
+        MODEL.replace("\"version\": 1", "\"version\": 2").replace("\n]}", &format!("],\n\"input_scaling\": {stage}}}"))
+    };
+    let cases: Vec<(&str, Vec<&str>)> = vec![
+        (
+            r#"{"mean": [0], "scale": [1, 1]}"#,
+            vec!["m2.json:4:27: input_scaling.mean: has 1 value, expected 2 (one per input of the first layer)"],
+        ),
+        (
+            r#"{"mean": [0, 0], "scale": [1, 1, 1]}"#,
+            vec!["m2.json:4:44: input_scaling.scale: has 3 values, expected 2"],
+        ),
+        (
+            r#"{"mean": [0, 1e39], "scale": [1, 1]}"#,
+            vec!["m2.json:4:31: input_scaling.mean[1]: 1e39 does not fit in f32"],
+        ),
+        (
+            r#"{"mean": [0, "NaN"], "scale": [1, 1]}"#,
+            vec!["m2.json:4:31: input_scaling.mean[1]: is a string, expected a number"],
+        ),
+        (
+            r#"{"mean": [0, 0], "scale": [1, 0]}"#,
+            vec!["m2.json:4:48: input_scaling.scale[1]: is 0; a scale divides the input, expected a positive number"],
+        ),
+        (
+            r#"{"mean": [0, 0], "scale": [-2, 1]}"#,
+            vec!["m2.json:4:45: input_scaling.scale[0]: is -2; a scale divides the input"],
+        ),
+        (r#"{"mean": [0, 0], "scale": [1, 5e-324]}"#, vec!["m2.json:4:48: input_scaling.scale[1]: is 0;"]),
+        (r#"{"mean": [0, 0]}"#, vec!["m2.json:4:18: input_scaling: missing the key \"scale\""]),
+        (
+            r#"{"mean": [0, 0], "scale": [1, 1], "std": [1, 1]}"#,
+            vec!["m2.json:4:52: input_scaling: unknown key \"std\"; expected only mean, scale"],
+        ),
+        (r#"[0, 1]"#, vec!["m2.json:4:18: input_scaling: is an array, expected an object"]),
+    ];
+    let n = cases.len();
+    for (stage, expect) in cases {
+        let files = vec![("m2.json", bytes(with(stage))), ("d.csv", bytes(DATA))];
+        for command in [
+            &["predict", "--model", "m2.json", "--data", "d.csv"][..],
+            &["export", "--model", "m2.json", "--format", "c", "--out", "m.h"][..],
+        ] {
+            refused(&files, command, &expect, false);
+        }
+    }
+    // Version 1 has no such key.
+    let v1 = MODEL.replace("\n]}", "],\n\"input_scaling\": {\"mean\": [0, 0], \"scale\": [1, 1]}}");
+    let files = vec![("m1.json", bytes(&v1)), ("d.csv", bytes(DATA))];
+    refused(
+        &files,
+        &["predict", "--model", "m1.json", "--data", "d.csv"],
+        &["m1.json:4:1: unknown key \"input_scaling\"; expected only format, version, layers"],
+        false,
+    );
+    println!("input scaling: {} cases refused with exit 2", 2 * n + 1);
+}
+
 /// Every output path × every way it can be unwritable; nothing is created or changed.
 #[test]
 fn every_output_path_refuses_unwritable_targets() {

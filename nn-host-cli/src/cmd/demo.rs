@@ -27,7 +27,9 @@ pub struct Args {
 
 fn net(layers: &[(usize, usize, Activation)], params: Vec<f32>) -> Result<Network, CliError> {
     let specs = layers.iter().map(|&(i, o, a)| LayerSpec::new(i, o, a)).collect();
-    Mlp::new(specs, params).map_err(|e| CliError::bad(format!("demo network: {e}")))
+    Mlp::new(specs, params)
+        .and_then(crate::model_file::unscaled)
+        .map_err(|e| CliError::bad(format!("demo network: {e}")))
 }
 
 fn train(net: &mut Network, data: &Samples, config: TrainConfig, epochs: u32) -> Result<History, CliError> {

@@ -175,7 +175,7 @@ pub fn core(e: nn_core::Error) -> CliError {
 /// A network from `(inputs, outputs, activation)` per layer and the flat parameters.
 pub fn network(layers: &[(usize, usize, Activation)], params: &[f32]) -> Result<Network, CliError> {
     let specs = layers.iter().map(|&(i, o, a)| LayerSpec::new(i, o, a)).collect();
-    Mlp::new(specs, params.to_vec()).map_err(core)
+    Mlp::new(specs, params.to_vec()).and_then(crate::model_file::unscaled).map_err(core)
 }
 
 /// The outputs of every layer for input `x`, read from nn-core's forward scratch (the

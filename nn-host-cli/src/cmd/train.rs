@@ -103,6 +103,12 @@ pub struct Args {
     /// Leave the biases as they are.
     #[arg(long)]
     pub freeze_biases: bool,
+    /// Standardise the inputs: store in the model an input-scaling stage of each input
+    /// column's mean and standard deviation over the training data (scale 1 for a column
+    /// that does not vary), replacing any stage the model had; every later `nn` command,
+    /// export and the device apply it.
+    #[arg(long)]
+    pub standardize: bool,
     /// A validation set (CSV laid out like --data), scored after every epoch.
     #[arg(long, value_name = "FILE", conflicts_with = "validation_split")]
     pub validation: Option<PathBuf>,
@@ -350,7 +356,9 @@ pub fn fit(
                     break;
                 }
             }
-            Err(Error::EmptyDataset) if stopping() => {
+            // A stop seen at an epoch's start reads as an empty data set, within an epoch as a
+            // missing sample: either way no update of that batch was applied.
+            Err(Error::EmptyDataset | Error::SampleIndex { .. }) if stopping() => {
                 history.stopped = Some(Stop::Interrupted { epoch, updates: trainer.updates() });
                 break;
             }
@@ -606,6 +614,9 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     if let Some(path) = &args.plot {
         plot::Format::of(path)?;
     }
+    if args.standardize {
+        model.meta.scaling = Some(data.standardize()?);
+    }
     let mut net = model.network()?;
     let samples = data.samples()?;
     let validation_samples = validation.as_ref().map(DataFile::samples).transpose()?;
@@ -644,6 +655,15 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     );
     if let Some(names) = &data.classes {
         outln!(out, "classes (from the label column): {}", names.join(", "));
+    }
+    if let (true, Some(stage)) = (args.standardize, &model.meta.scaling) {
+        let pairs: Vec<String> = data
+            .input_names
+            .iter()
+            .zip(stage.mean().iter().zip(stage.scale()))
+            .map(|(name, (&m, &s))| format!("{name} ({} ± {})", sig32(m), sig32(s)))
+            .collect();
+        outln!(out, "standardized inputs (mean ± scale over the training data): {}", pairs.join(", "));
     }
     if args.batch_size > data.len() {
         outln!(
