@@ -321,6 +321,16 @@ struct Tally {
     second_writes: usize,
 }
 
+/// The uninterrupted save of `rec` on a copy of `flash`, its operations counted from 0:
+/// the state the next save starts from.
+fn uninterrupted<const PAGE: usize>(flash: &SimFlash<PAGE>, rec: &[u8], k: u32) -> SimFlash<PAGE> {
+    let mut probe = flash.clone();
+    probe.ops = 0;
+    let (r, done) = save(probe, rec);
+    r.unwrap_or_else(|e| panic!("save {k}: {e}"));
+    done
+}
+
 /// Saves `count` records in turn on `pages` pages of `PAGE` bytes, cutting each save at
 /// every operation count in both tear modes.
 fn power_cuts<const PAGE: usize>(pages: usize, count: u32, every_nth_save: u32) -> Tally {
@@ -329,14 +339,9 @@ fn power_cuts<const PAGE: usize>(pages: usize, count: u32, every_nth_save: u32) 
     let mut previous: Option<Vec<u8>> = None;
     for k in 1..=count {
         let rec = record(k);
-        // The uninterrupted save: its operation count, and the state the next save starts from.
-        let mut probe = flash.clone();
-        probe.ops = 0;
-        let erases_before = probe.erases;
-        let (r, done) = save(probe, &rec);
-        r.unwrap_or_else(|e| panic!("save {k}: {e}"));
+        let done = uninterrupted(&flash, &rec, k);
         let total = done.ops;
-        let erases = done.erases - erases_before;
+        let erases = done.erases - flash.erases;
         tally.pages_erased += erases;
         // Every save that erases a page is cut, and the first two, and every n-th.
         if k % every_nth_save == 0 || k <= 2 || erases > 0 {
@@ -528,10 +533,7 @@ fn flash_errors<const PAGE: usize>(pages: usize, count: u32, stride: usize) -> F
     let mut previous: Option<Vec<u8>> = None;
     for k in 1..=count {
         let rec = record(k);
-        let mut probe = flash.clone();
-        probe.ops = 0;
-        let (r, done) = save(probe, &rec);
-        r.unwrap_or_else(|e| panic!("save {k}: {e}"));
+        let done = uninterrupted(&flash, &rec, k);
         for i in 0..done.ops {
             // One error at operation i: the save is retried and succeeds, or says why it failed.
             let mut f = flash.clone();
@@ -624,10 +626,7 @@ fn a_worn_out_flash_keeps_the_last_good_model() {
     let (mut cases, mut refused) = (0, 0);
     for k in 1..=6 {
         let rec = record(k);
-        let mut probe = flash.clone();
-        probe.ops = 0;
-        let (r, done) = save(probe, &rec);
-        r.unwrap();
+        let done = uninterrupted(&flash, &rec, k);
         for w in 0..done.ops {
             let mut f = flash.clone();
             f.ops = 0;
