@@ -9,7 +9,8 @@
 #    (thumbv6m-none-eabi);
 # 4. Cortex-M4F under QEMU mps2-an386: first boot trains (accuracy >= 0.9), second boot
 #    resumes the model from the flash file, a power cut in the middle of saving another
-#    model leaves a good one loadable, a flash full of foreign data is taken over, and
+#    model leaves a good one loadable, so do write and erase errors and a worn-out flash
+#    (--flash-fail, --flash-worn), a flash full of foreign data is taken over, and
 #    --verify matches the host bit for bit;
 # 5. Cortex-M0 under QEMU microbit: the same first and second boot, and --verify;
 # 6. on both, the micro:bit's interaction (buttons -> labels -> train -> predict) with a
@@ -236,6 +237,25 @@ for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do
                     ok "$core-boot3-$cut resumed a good model ($got; old $crc, new $new)"
                 else
                     bad "$core-boot3-$cut resumed $got (old $crc, new $new)"
+                fi
+            fi
+        done
+        # Flash errors, not power cuts, while saving another model (seed 7): a write
+        # error in the middle is retried (the half being written is erased and written
+        # again) and the new model is kept; a write error and then an erase error on
+        # the retry, or a flash that refuses every write (worn out) from the first or
+        # the 60th operation, fails the save, which says so (failed_saves=1); the next
+        # boot must resume the old model.
+        for fault in fail=60 fail=60,61 worn=0 worn=60; do
+            name="$core-flashfault-${fault/,/-}"
+            cp "$out/flash-base.img" "$out/flash-$target.img"
+            if run "$name" "$target" 0 --retrain --seed=7 "--flash-$fault"; then
+                new=$(sed -n 's/^persist: saving the model .*crc=\(0x[0-9a-f]*\)).*/\1/p' "$out/$name.txt")
+                if [ "$fault" = fail=60 ]; then want=0 resume=$new; else want=1 resume=$crc; fi
+                check_field "$name" failed_saves "$want"
+                if run "$name-next" "$target" 0; then
+                    check_field "$name-next" source flash
+                    check_field "$name-next" model_crc "$resume"
                 fi
             fi
         done

@@ -23,7 +23,7 @@ fuzz_target!(|image: &[u8]| {
         assert!(decode(record).is_ok(), "load_latest returned a record its check refused");
     }
     let record = [0xA5u8; 40];
-    if store.save_verified(&record, &mut scratch).is_ok() {
+    if store.save_verified(&record, &mut scratch, is_good).is_ok() {
         let any = |_: &[u8]| true;
         let got = store.load_latest(&mut scratch, &mut out, any);
         assert_eq!(got, Ok(Some(&record[..])), "a saved record did not come back");

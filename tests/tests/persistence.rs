@@ -58,13 +58,15 @@ enum Tear {
 enum FlashError {
     Kind(NorFlashErrorKind),
     PowerCut,
+    /// An injected write or erase error (the operation left half done, the power on).
+    Failed,
 }
 
 impl NorFlashError for FlashError {
     fn kind(&self) -> NorFlashErrorKind {
         match *self {
             FlashError::Kind(k) => k,
-            FlashError::PowerCut => NorFlashErrorKind::Other,
+            FlashError::PowerCut | FlashError::Failed => NorFlashErrorKind::Other,
         }
     }
 }
@@ -87,6 +89,13 @@ struct SimFlash<const PAGE: usize> {
     torn_erase: bool,
     /// Second writes to a word since its erase (allowed, counted).
     rewrites: usize,
+    /// Operations (by their `ops` number) that fail with an error, left half done.
+    fail_at: Vec<usize>,
+    /// Every word write from this operation on fails (a worn-out flash).
+    worn_from: Option<usize>,
+    /// Injected errors that happened, in writes and in erases.
+    failed_writes: usize,
+    failed_erases: usize,
 }
 
 /// Writes a word may take between two erases (nRF52833 product specification, NVMC:
@@ -106,6 +115,10 @@ impl<const PAGE: usize> SimFlash<PAGE> {
             erases: 0,
             torn_erase: false,
             rewrites: 0,
+            fail_at: Vec::new(),
+            worn_from: None,
+            failed_writes: 0,
+            failed_erases: 0,
         }
     }
 
@@ -121,6 +134,11 @@ impl<const PAGE: usize> SimFlash<PAGE> {
         self.budget = None;
         self.dead = false;
         self.torn_erase = false;
+    }
+
+    /// Whether the operation about to be spent fails with an error.
+    fn fails_now(&self, write: bool) -> bool {
+        self.fail_at.contains(&self.ops) || (write && self.worn_from.is_some_and(|w| self.ops >= w))
     }
 
     /// Takes one operation from the budget; false when the power goes now.
@@ -182,6 +200,13 @@ impl<const PAGE: usize> NorFlash for SimFlash<PAGE> {
             return Err(FlashError::Kind(NorFlashErrorKind::NotAligned));
         }
         for page in r.step_by(PAGE) {
+            if self.fails_now(false) {
+                self.ops += 1;
+                self.failed_erases += 1;
+                let words = (self.rng.next() % (PAGE as u64 / 4)) as usize;
+                self.mem[page..page + 4 * words].fill(0xFF);
+                return Err(FlashError::Failed);
+            }
             if !self.spend() {
                 let torn = &mut self.mem[page..page + PAGE];
                 match self.tear {
@@ -216,6 +241,17 @@ impl<const PAGE: usize> NorFlash for SimFlash<PAGE> {
         for (i, word) in bytes.chunks(4).enumerate() {
             let at = r.start + 4 * i;
             assert!(self.written[at / 4] < NWRITE, "word at {at:#x} written {NWRITE} times already since its erase");
+            if self.fails_now(true) {
+                self.ops += 1;
+                self.failed_writes += 1;
+                // Of the bits this write clears, only some got cleared; it counts as a write.
+                self.written[at / 4] += 1;
+                let keep = self.rng.next() as u8;
+                for (m, b) in self.mem[at..at + 4].iter_mut().zip(word) {
+                    *m &= *b | keep;
+                }
+                return Err(FlashError::Failed);
+            }
             if !self.spend() {
                 if self.tear == Tear::Partial {
                     let keep = self.rng.next() as u8;
@@ -269,7 +305,7 @@ fn save<const PAGE: usize>(flash: SimFlash<PAGE>, rec: &[u8]) -> (Result<(), Str
     let size = flash.mem.len() as u32;
     let mut store = ModelStore::new(flash, 0..size).expect("a valid range");
     let mut scratch = vec![0u8; BUF];
-    let r = store.save_verified(rec, &mut scratch).map_err(|e| e.to_string());
+    let r = store.save_verified(rec, &mut scratch, is_model).map_err(|e| e.to_string());
     (r, store.into_flash())
 }
 
@@ -285,6 +321,16 @@ struct Tally {
     second_writes: usize,
 }
 
+/// The uninterrupted save of `rec` on a copy of `flash`, its operations counted from 0:
+/// the state the next save starts from.
+fn uninterrupted<const PAGE: usize>(flash: &SimFlash<PAGE>, rec: &[u8], k: u32) -> SimFlash<PAGE> {
+    let mut probe = flash.clone();
+    probe.ops = 0;
+    let (r, done) = save(probe, rec);
+    r.unwrap_or_else(|e| panic!("save {k}: {e}"));
+    done
+}
+
 /// Saves `count` records in turn on `pages` pages of `PAGE` bytes, cutting each save at
 /// every operation count in both tear modes.
 fn power_cuts<const PAGE: usize>(pages: usize, count: u32, every_nth_save: u32) -> Tally {
@@ -293,14 +339,9 @@ fn power_cuts<const PAGE: usize>(pages: usize, count: u32, every_nth_save: u32) 
     let mut previous: Option<Vec<u8>> = None;
     for k in 1..=count {
         let rec = record(k);
-        // The uninterrupted save: its operation count, and the state the next save starts from.
-        let mut probe = flash.clone();
-        probe.ops = 0;
-        let erases_before = probe.erases;
-        let (r, done) = save(probe, &rec);
-        r.unwrap_or_else(|e| panic!("save {k}: {e}"));
+        let done = uninterrupted(&flash, &rec, k);
         let total = done.ops;
-        let erases = done.erases - erases_before;
+        let erases = done.erases - flash.erases;
         tally.pages_erased += erases;
         // Every save that erases a page is cut, and the first two, and every n-th.
         if k % every_nth_save == 0 || k <= 2 || erases > 0 {
@@ -448,4 +489,191 @@ fn a_flipped_bit_in_a_page_marker_loses_nothing() {
         }
     }
     println!("page-marker flips: {n} single-bit flips, the newest model loaded and the next save kept each time");
+}
+
+#[derive(Debug, Default)]
+struct FaultTally {
+    saves: usize,
+    cases: usize,
+    write_errors: usize,
+    erase_errors: usize,
+    failed_saves: usize,
+    retried_saves: usize,
+}
+
+/// Which model a boot loaded: `Some(true)` the new one, `Some(false)` the old one.
+fn loaded<const PAGE: usize>(
+    flash: SimFlash<PAGE>,
+    old: &Option<Vec<u8>>,
+    new: &[u8],
+    what: &str,
+) -> (bool, SimFlash<PAGE>) {
+    let (got, flash) = boot(flash);
+    let got = got.unwrap_or_else(|e| panic!("{what}: no readable model: {e}"));
+    match (&got, old) {
+        (Some(r), _) if r == new => (true, flash),
+        (Some(r), Some(o)) if r == o => (false, flash),
+        (None, None) => (false, flash),
+        _ => panic!("{what}: the boot loaded {:?} bytes, neither the old model nor the new", got.map(|r| r.len())),
+    }
+}
+
+/// A failed save says why: a flash error or a record that did not read back.
+fn says_what_happened(e: &str, what: &str) {
+    assert!(e.contains("flash error") || e.contains("did not read back"), "{what}: unclear error {e:?}");
+}
+
+/// Saves `count` records in turn on `pages` pages; each save is run with a write or
+/// erase error at every operation, then with a second error at every operation of the
+/// retry, and after each faulty save the next save (with an error at every `stride`-th
+/// operation) must work or fail with the old model kept.
+fn flash_errors<const PAGE: usize>(pages: usize, count: u32, stride: usize) -> FaultTally {
+    let mut t = FaultTally::default();
+    let mut flash = SimFlash::<PAGE>::new(pages);
+    let mut previous: Option<Vec<u8>> = None;
+    for k in 1..=count {
+        let rec = record(k);
+        let done = uninterrupted(&flash, &rec, k);
+        for i in 0..done.ops {
+            // One error at operation i: the save is retried and succeeds, or says why it failed.
+            let mut f = flash.clone();
+            f.ops = 0;
+            f.fail_at = vec![i];
+            let (saved, f) = save(f, &rec);
+            let what = format!("save {k}, error at operation {i}");
+            t.write_errors += f.failed_writes;
+            t.erase_errors += f.failed_erases;
+            let retry_ops = f.ops;
+            match &saved {
+                Ok(()) => t.retried_saves += 1,
+                Err(e) => says_what_happened(e, &what),
+            }
+            let (is_new, f) = loaded(f, &previous, &rec, &what);
+            assert!(saved.is_err() || is_new, "{what}: the save succeeded but the old model loaded");
+            t.failed_saves += usize::from(saved.is_err());
+            t.cases += 1;
+            // The next save, with an error at every stride-th operation of it.
+            let mut m = 0;
+            loop {
+                let next = record(20_000 + k);
+                let mut g = f.clone();
+                g.ops = 0;
+                g.fail_at = vec![m];
+                (g.failed_writes, g.failed_erases) = (0, 0);
+                let (r, g) = save(g, &next);
+                let what = format!("{what}, then an error at operation {m} of the next save");
+                t.write_errors += g.failed_writes;
+                t.erase_errors += g.failed_erases;
+                let old = if is_new { Some(rec.clone()) } else { previous.clone() };
+                let (next_loaded, _) = loaded(g.clone(), &old, &next, &what);
+                match &r {
+                    Ok(()) => assert!(next_loaded, "{what}: saved but not loaded"),
+                    Err(e) => says_what_happened(e, &what),
+                }
+                t.failed_saves += usize::from(r.is_err());
+                t.cases += 1;
+                m += stride;
+                if m >= g.ops {
+                    break;
+                }
+            }
+            // A second error at every operation of the retry.
+            for j in i + 1..retry_ops {
+                let mut f = flash.clone();
+                f.ops = 0;
+                f.fail_at = vec![i, j];
+                let (saved, f) = save(f, &rec);
+                let what = format!("save {k}, errors at operations {i} and {j}");
+                t.write_errors += f.failed_writes;
+                t.erase_errors += f.failed_erases;
+                if let Err(e) = &saved {
+                    says_what_happened(e, &what);
+                }
+                let (is_new, _) = loaded(f, &previous, &rec, &what);
+                assert!(saved.is_err() || is_new, "{what}: the save succeeded but the old model loaded");
+                t.failed_saves += usize::from(saved.is_err());
+                t.cases += 1;
+            }
+        }
+        flash = done;
+        previous = Some(rec);
+        t.saves += 1;
+    }
+    t
+}
+
+/// Write and erase errors at every operation of a save, of its retry and of the next
+/// save: the last good model always loads, a save that reports success loads, and a
+/// failed save says what went wrong.
+#[test]
+fn a_write_or_erase_error_at_every_operation_never_loses_the_model() {
+    // 1 KiB pages: two halves of two pages, two records a page, so saves erase often.
+    let (count, stride) = if cfg!(debug_assertions) { (3, 32) } else { (12, 1) };
+    let t = flash_errors::<1024>(4, count, stride);
+    println!(
+        "flash errors, 4 x 1024-byte pages: {} saves, {} cases ({} write errors, {} erase errors injected): {} saves failed and said why, {} saves succeeded on the retry; the last good model loaded every time",
+        t.saves, t.cases, t.write_errors, t.erase_errors, t.failed_saves, t.retried_saves
+    );
+    assert!(t.erase_errors > 0 && t.write_errors > 0 && t.failed_saves > 0 && t.retried_saves > 0, "{t:?}");
+}
+
+/// A flash that refuses every write from some operation of a save on (worn out): that
+/// save and the next 20 fail and say so, and the last good model loads after each.
+#[test]
+fn a_worn_out_flash_keeps_the_last_good_model() {
+    let mut flash = SimFlash::<1024>::new(4);
+    let mut previous: Option<Vec<u8>> = None;
+    let (mut cases, mut refused) = (0, 0);
+    for k in 1..=6 {
+        let rec = record(k);
+        let done = uninterrupted(&flash, &rec, k);
+        for w in 0..done.ops {
+            let mut f = flash.clone();
+            f.ops = 0;
+            f.worn_from = Some(w);
+            let (saved, mut f) = save(f, &rec);
+            let what = format!("save {k}, worn out from operation {w}");
+            if let Err(e) = &saved {
+                says_what_happened(e, &what);
+            }
+            let (is_new, g) = loaded(f.clone(), &previous, &rec, &what);
+            assert!(saved.is_err() || is_new, "{what}: the save succeeded but the old model loaded");
+            f.mem = g.mem;
+            let good = if is_new { Some(rec.clone()) } else { previous.clone() };
+            for n in 0..20 {
+                f.failed_writes = 0;
+                let (r, g) = save(f, &record(30_000 + n));
+                let what = format!("{what}, save {n} after");
+                let e = r.err().unwrap_or_else(|| panic!("{what}: a worn-out flash took a save"));
+                says_what_happened(&e, &what);
+                refused += g.failed_writes;
+                let (got_new, g) = loaded(g, &good, &record(30_000 + n), &what);
+                assert!(!got_new, "{what}: a refused save loaded");
+                f = g;
+            }
+            cases += 1;
+        }
+        flash = done;
+        previous = Some(rec);
+    }
+    println!("worn-out flash: {cases} cases (worn from every operation of 6 saves, then 20 more saves each): {refused} writes refused, the last good model loaded after every save");
+}
+
+/// A record that passes the queue item's CRC but not the codec's own check (a payload
+/// byte changed before it was stored, so the item CRC covers the damage): the boot must
+/// refuse it through the codec check and load the model before it.
+#[test]
+fn a_record_that_fails_only_the_codec_check_is_refused() {
+    let (good, mut bad) = (record(1), record(2));
+    bad[100] ^= 0x10;
+    assert!(!is_model(&bad), "the damaged record must fail the codec check");
+    let (r, flash) = save(SimFlash::<4096>::new(4), &good);
+    r.unwrap();
+    // Stored whole: the item's CRC is computed over the damaged bytes.
+    let (r, flash) = save(flash, &bad);
+    r.unwrap();
+    let (got, _) = boot(flash);
+    assert_eq!(got, Ok(Some(good)), "a record failing the codec check was loaded");
+    let cases = 1;
+    println!("codec check: {cases} record with a good item CRC and a bad codec CRC, refused");
 }

@@ -1,14 +1,27 @@
-//! Keeping trained models on NOR flash across resets and power cuts.
+//! Keeping trained models on NOR flash across resets, power cuts and failed writes.
 //!
-//! A [`ModelStore`] appends each saved record (for example the bytes of
-//! [`nn_core::codec`]) to a `sequential-storage` queue over a range of pages of any
-//! `embedded-storage` [`NorFlash`]. It never
-//! rewrites a record in place: a new one is written after the old ones, and only when
-//! the range is full is the page holding the *oldest* records erased. So a power cut at
-//! any moment leaves the previous record intact, and
-//! [`load_latest`](ModelStore::load_latest) returns the newest record that the caller's
-//! check accepts: the last good model. Two checks guard each record, the queue item's
-//! own CRC and the caller's (the codec's CRC-32).
+//! A [`ModelStore`] splits its range of pages of any `embedded-storage` [`NorFlash`]
+//! into two halves, each a `sequential-storage` queue, and stores each record (for
+//! example the bytes of [`nn_core::codec`]) behind a 4-byte sequence number.
+//!
+//! # The save protocol
+//!
+//! [`save_verified`](ModelStore::save_verified) first finds the newest record the
+//! caller's check accepts (the last good model) and writes the new record into the
+//! *other* half, then reads it back. If the write or the read-back fails, it erases
+//! that other half and writes once more. The half holding the last good model is never
+//! written nor erased by a save, so at every point of a save — a power cut, a write or
+//! erase error, a flash that refuses every write from some point on — the last good
+//! model stays readable. The old model is retired only by a later save into its half,
+//! which happens once a newer good record has been read back from the other half.
+//!
+//! A single queue cannot promise this: when it is full it erases its oldest page, and
+//! after failed saves have filled the range with unreadable items that page can hold
+//! the only good model.
+//!
+//! [`load_latest`](ModelStore::load_latest) returns the record with the highest
+//! sequence number that the caller's check accepts. Two checks guard each record, the
+//! queue item's own CRC and the caller's (the codec's CRC-32).
 //!
 //! `sequential-storage` is written with `async` functions; with a blocking flash they
 //! never wait, so [`BlockingFlash`] adapts the blocking trait and every call here runs
@@ -23,6 +36,9 @@ use embedded_storage::nor_flash::{
 };
 use sequential_storage::cache::{Cache, Uncached};
 use sequential_storage::queue::{QueueConfig, QueueStorage};
+
+/// Bytes of the sequence number stored before each record.
+const SEQ: usize = 4;
 
 /// Makes a blocking [`NorFlash`] usable where the `async` trait of
 /// `embedded-storage-async` is expected. Every future it returns is ready at once.
@@ -67,7 +83,7 @@ impl<F: MultiwriteNorFlash> embedded_storage_async::nor_flash::MultiwriteNorFlas
 pub enum PersistError {
     /// The flash driver failed (including a write cut short by a power loss).
     Flash(FlashErrorKind),
-    /// The range is not whole pages, or holds fewer than two of them.
+    /// The range is not whole pages, or holds fewer than four of them.
     Range,
     /// The record cannot fit in one page.
     RecordTooBig,
@@ -78,6 +94,11 @@ pub enum PersistError {
     },
     /// The flash holds data `sequential-storage` cannot read nor repair.
     Corrupted,
+    /// The write reported success but the record did not read back as the newest one.
+    NotReadBack,
+    /// The sequence number of the newest record is at its maximum (no wear-limited
+    /// flash lives that long).
+    SequenceExhausted,
     /// Any other `sequential-storage` error.
     Storage,
 }
@@ -99,12 +120,14 @@ impl fmt::Display for PersistError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             PersistError::Flash(kind) => write!(f, "flash error: {kind:?}"),
-            PersistError::Range => f.write_str("storage range is not at least two whole pages"),
+            PersistError::Range => f.write_str("storage range is not at least four whole pages"),
             PersistError::RecordTooBig => f.write_str("record does not fit in one flash page"),
             PersistError::BufferTooSmall { needed } => {
                 write!(f, "buffer too small: a stored record needs {needed} bytes")
             }
             PersistError::Corrupted => f.write_str("flash contents are corrupted beyond repair"),
+            PersistError::NotReadBack => f.write_str("the record written did not read back"),
+            PersistError::SequenceExhausted => f.write_str("record sequence numbers are exhausted"),
             PersistError::Storage => f.write_str("sequential-storage error"),
         }
     }
@@ -129,107 +152,198 @@ impl<E: NorFlashError> From<sequential_storage::Error<E>> for PersistError {
     }
 }
 
-type Queue<F> = QueueStorage<BlockingFlash<F>, Cache<Uncached, Uncached, Uncached>>;
+type Queue<'f, F> = QueueStorage<&'f mut BlockingFlash<F>, Cache<Uncached, Uncached, Uncached>>;
 
-/// An append-only log of model records on a range of NOR flash pages.
+/// What a scan of one half found.
+#[derive(Debug, Clone, Copy, Default)]
+struct Scan {
+    /// Highest sequence number of any readable record.
+    newest: Option<u32>,
+    /// Highest sequence number of a record the caller's check accepts.
+    newest_good: Option<u32>,
+}
+
+/// Trained models on a range of NOR flash pages, in two halves used in turn.
 pub struct ModelStore<F: NorFlash> {
-    queue: Queue<F>,
+    flash: BlockingFlash<F>,
+    halves: [Range<u32>; 2],
 }
 
 impl<F: NorFlash> fmt::Debug for ModelStore<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ModelStore").field("range", &self.queue.flash_range()).finish()
+        f.debug_struct("ModelStore").field("halves", &self.halves).finish()
     }
 }
 
 impl<F: NorFlash> ModelStore<F> {
-    /// A store over `range` of `flash`: at least two whole erase pages, so that erasing
-    /// the oldest page never touches the newest record.
+    /// A store over `range` of `flash`: at least four whole erase pages, so that each
+    /// half holds two and erasing a half's oldest page never touches its newest record.
     pub fn new(flash: F, range: Range<u32>) -> Result<Self, PersistError> {
         let page = F::ERASE_SIZE as u32;
-        if page == 0 || range.end < range.start || (range.end - range.start) / page < 2 {
+        if page == 0 || range.end < range.start || (range.end - range.start) / page < 4 {
             return Err(PersistError::Range);
         }
-        let config = QueueConfig::try_new(range).map_err(|_| PersistError::Range)?;
-        Ok(ModelStore { queue: QueueStorage::new(BlockingFlash(flash), config, Cache::new_uncached()) })
+        let mid = range.start + (range.end - range.start) / page / 2 * page;
+        let halves = [range.start..mid, mid..range.end];
+        for half in &halves {
+            QueueConfig::<BlockingFlash<F>>::try_new(half.clone()).map_err(|_| PersistError::Range)?;
+        }
+        Ok(ModelStore { flash: BlockingFlash(flash), halves })
     }
 
-    /// Appends `record`. When the range is full, the page with the oldest records is
-    /// erased first; the newest record already stored is never touched.
-    pub fn save(&mut self, record: &[u8]) -> Result<(), PersistError> {
-        block_on(self.queue.push(record, true))?;
+    fn queue(&mut self, half: usize) -> Result<Queue<'_, F>, PersistError> {
+        let range = self.halves.get(half).ok_or(PersistError::Range)?.clone();
+        let config = QueueConfig::try_new(range).map_err(|_| PersistError::Range)?;
+        Ok(QueueStorage::new(&mut self.flash, config, Cache::new_uncached()))
+    }
+
+    /// Stores `record` so that the last good model (the newest record `is_good`
+    /// accepts) stays readable whatever happens meanwhile (see the module docs): the
+    /// record goes to the half that does not hold that model and is read back (each
+    /// record in turn through `scratch`, which must hold the largest stored record plus
+    /// 4 bytes); if the write or the read-back fails, that half is erased and written
+    /// once more. Returns the error of that second attempt when it fails too.
+    pub fn save_verified(
+        &mut self,
+        record: &[u8],
+        scratch: &mut [u8],
+        mut is_good: impl FnMut(&[u8]) -> bool,
+    ) -> Result<(), PersistError> {
+        let item_len = record.len().checked_add(SEQ).ok_or(PersistError::RecordTooBig)?;
+        if record.len() > Self::max_record_len() {
+            return Err(PersistError::RecordTooBig);
+        }
+        let scans = [self.scan(0, scratch, &mut is_good), self.scan(1, scratch, &mut is_good)];
+        let newest = scans.iter().filter_map(|s| s.newest).max();
+        let seq = match newest {
+            Some(n) => n.checked_add(1).ok_or(PersistError::SequenceExhausted)?,
+            None => 0,
+        };
+        // The half without the last good model; on a tie or without one, the first.
+        let target = match (scans[0].newest_good, scans[1].newest_good) {
+            (Some(a), Some(b)) if a >= b => 1,
+            (Some(_), None) => 1,
+            _ => 0,
+        };
+        if scratch.len() < item_len {
+            return Err(PersistError::BufferTooSmall { needed: item_len });
+        }
+        if self.write_and_check(target, seq, record, scratch).is_ok() {
+            return Ok(());
+        }
+        // That half holds no model that is needed: start it afresh.
+        block_on(self.queue(target)?.erase_all())?;
+        self.write_and_check(target, seq, record, scratch)
+    }
+
+    /// Appends `seq ++ record` to `half` and checks that it reads back as its newest item.
+    fn write_and_check(
+        &mut self,
+        half: usize,
+        seq: u32,
+        record: &[u8],
+        scratch: &mut [u8],
+    ) -> Result<(), PersistError> {
+        let item_len = record.len() + SEQ;
+        let item = scratch.get_mut(..item_len).ok_or(PersistError::BufferTooSmall { needed: item_len })?;
+        let (head, body) = item.split_at_mut(SEQ);
+        head.copy_from_slice(&seq.to_le_bytes());
+        body.copy_from_slice(record);
+        let mut queue = self.queue(half)?;
+        block_on(queue.push(item, true))?;
+        let mut iter = block_on(queue.iter())?;
+        let mut last_matches = false;
+        while let Some(entry) = block_on(iter.next(scratch))? {
+            last_matches = entry.get(..SEQ) == Some(&seq.to_le_bytes()[..]) && entry.get(SEQ..) == Some(record);
+        }
+        if last_matches {
+            Ok(())
+        } else {
+            Err(PersistError::NotReadBack)
+        }
+    }
+
+    /// The newest sequence numbers in `half`; what cannot be read counts as absent.
+    fn scan(&mut self, half: usize, scratch: &mut [u8], is_good: &mut impl FnMut(&[u8]) -> bool) -> Scan {
+        let mut scan = Scan::default();
+        let _ = self.each_record(half, scratch, |seq, record| {
+            scan.newest = scan.newest.max(Some(seq));
+            if is_good(record) {
+                scan.newest_good = scan.newest_good.max(Some(seq));
+            }
+            Ok(())
+        });
+        scan
+    }
+
+    /// Calls `f(seq, record)` for each readable record of `half`, oldest first.
+    fn each_record(
+        &mut self,
+        half: usize,
+        scratch: &mut [u8],
+        mut f: impl FnMut(u32, &[u8]) -> Result<(), PersistError>,
+    ) -> Result<(), PersistError> {
+        let mut queue = self.queue(half)?;
+        let mut iter = block_on(queue.iter())?;
+        while let Some(entry) = block_on(iter.next(scratch))? {
+            if let (Some(head), Some(record)) = (entry.first_chunk::<SEQ>(), entry.get(SEQ..)) {
+                f(u32::from_le_bytes(*head), record)?;
+            }
+        }
         Ok(())
     }
 
-    /// [`save`](Self::save), then reads the log back (each record in turn through
-    /// `scratch`, which must hold the largest stored record) to check that `record` is
-    /// now the newest one. Flash left in a state the queue cannot extend readably (data
-    /// from other firmware, or a page header damaged outside this store) makes a plain
-    /// `save` succeed without the record being found again; here the range is then erased
-    /// and the record written once more, and [`PersistError::Corrupted`] is returned if
-    /// even that cannot be read back.
-    pub fn save_verified(&mut self, record: &[u8], scratch: &mut [u8]) -> Result<(), PersistError> {
-        if self.save(record).is_ok() && self.newest_is(record, scratch)? {
-            return Ok(());
-        }
-        self.erase_all()?;
-        self.save(record)?;
-        if self.newest_is(record, scratch)? {
-            Ok(())
-        } else {
-            Err(PersistError::Corrupted)
-        }
-    }
-
-    fn newest_is(&mut self, record: &[u8], scratch: &mut [u8]) -> Result<bool, PersistError> {
-        let mut iter = block_on(self.queue.iter())?;
-        let mut last_matches = false;
-        while let Some(entry) = block_on(iter.next(scratch))? {
-            last_matches = *entry == *record;
-        }
-        Ok(last_matches)
-    }
-
-    /// Copies into `out` the newest stored record for which `is_good` returns true, and
-    /// returns it (`None` when there is none). `scratch` receives each record in turn;
-    /// both buffers must hold the largest stored record.
+    /// Copies into `out` the stored record with the highest sequence number for which
+    /// `is_good` returns true, and returns it (`None` when there is none). `scratch`
+    /// receives each record in turn and must hold the largest stored record plus 4
+    /// bytes; `out` must hold the record. A half that cannot be read does not hide a
+    /// model in the other; its error is returned only when no model is found.
     pub fn load_latest<'o>(
         &mut self,
         scratch: &mut [u8],
         out: &'o mut [u8],
         mut is_good: impl FnMut(&[u8]) -> bool,
     ) -> Result<Option<&'o [u8]>, PersistError> {
-        let mut found = None;
-        let mut iter = block_on(self.queue.iter())?;
-        while let Some(entry) = block_on(iter.next(scratch))? {
-            let record: &[u8] = &entry;
-            if is_good(record) {
-                let dst = out.get_mut(..record.len()).ok_or(PersistError::BufferTooSmall { needed: record.len() })?;
-                dst.copy_from_slice(record);
-                found = Some(record.len());
+        let mut found: Option<(u32, usize)> = None;
+        let mut failed = None;
+        for half in 0..self.halves.len() {
+            let r = self.each_record(half, scratch, |seq, record| {
+                if found.is_none_or(|(best, _)| seq >= best) && is_good(record) {
+                    let dst =
+                        out.get_mut(..record.len()).ok_or(PersistError::BufferTooSmall { needed: record.len() })?;
+                    dst.copy_from_slice(record);
+                    found = Some((seq, record.len()));
+                }
+                Ok(())
+            });
+            if let Err(e) = r {
+                failed = failed.or(Some(e));
             }
         }
-        Ok(match found {
-            Some(len) => out.get(..len),
-            None => None,
-        })
+        match (found, failed) {
+            (Some((_, len)), _) => Ok(out.get(..len)),
+            (None, Some(e)) => Err(e),
+            (None, None) => Ok(None),
+        }
     }
 
     /// Erases every page of the range (forgets all records).
     pub fn erase_all(&mut self) -> Result<(), PersistError> {
-        block_on(self.queue.erase_all())?;
+        for half in 0..self.halves.len() {
+            block_on(self.queue(half)?.erase_all())?;
+        }
         Ok(())
     }
 
     /// Largest record one page can hold on this flash.
     pub fn max_record_len() -> usize {
-        // Page header and footer words, item header, and the item CRC word.
-        F::ERASE_SIZE.saturating_sub(Queue::<F>::item_overhead_size() as usize + 2 * word::<F>())
+        // Page header and footer words, item header, the item CRC word and the sequence number.
+        F::ERASE_SIZE.saturating_sub(Queue::<F>::item_overhead_size() as usize + 2 * word::<F>() + SEQ)
     }
 
     /// Gives the flash back.
     pub fn into_flash(self) -> F {
-        self.queue.destroy().0 .0
+        self.flash.0
     }
 }
 
@@ -281,7 +395,7 @@ mod tests {
 
     fn save(flash: TestFlash, tag: u8) -> (Result<(), PersistError>, TestFlash) {
         let mut store = ModelStore::new(flash, 0..SIZE as u32).unwrap();
-        let r = store.save(&record(tag, LEN)[..LEN]);
+        let r = store.save_verified(&record(tag, LEN)[..LEN], &mut [0u8; PAGE], checks);
         (r, store.into_flash())
     }
 
@@ -306,11 +420,12 @@ mod tests {
     #[test]
     fn rejected_records_fall_back_to_older_ones() {
         let mut store = ModelStore::new(TestFlash::new(), 0..SIZE as u32).unwrap();
-        store.save(&record(1, LEN)[..LEN]).unwrap();
+        let (mut scratch, mut out) = ([0u8; PAGE], [0u8; PAGE]);
+        store.save_verified(&record(1, LEN)[..LEN], &mut scratch, checks).unwrap();
         let mut bad = record(2, LEN);
         bad[7] ^= 1;
-        store.save(&bad[..LEN]).unwrap(); // stored fine, but fails the caller's check
-        let (mut scratch, mut out) = ([0u8; PAGE], [0u8; PAGE]);
+        // Stored fine, but fails the caller's check.
+        store.save_verified(&bad[..LEN], &mut scratch, checks).unwrap();
         let got = store.load_latest(&mut scratch, &mut out, checks).unwrap();
         assert_eq!(got.map(|r| r[0]), Some(1));
     }
@@ -321,7 +436,7 @@ mod tests {
         assert_eq!(ModelStore::new(TestFlash::new(), 1..SIZE as u32).err(), Some(PersistError::Range));
         let mut store = ModelStore::new(TestFlash::new(), 0..SIZE as u32).unwrap();
         assert!(ModelStore::<TestFlash>::max_record_len() < PAGE);
-        assert_eq!(store.save(&[0u8; PAGE]), Err(PersistError::RecordTooBig));
+        assert_eq!(store.save_verified(&[0u8; PAGE], &mut [0u8; PAGE], |_| true), Err(PersistError::RecordTooBig));
     }
 
     #[test]
@@ -329,10 +444,10 @@ mod tests {
         let max = ModelStore::<TestFlash>::max_record_len();
         let mut store = ModelStore::new(TestFlash::new(), 0..SIZE as u32).unwrap();
         let big = [0x5Au8; PAGE];
-        assert_eq!(store.save(&big[..max + 1]), Err(PersistError::RecordTooBig));
-        store.save(&big[..max]).unwrap();
-        store.save(&big[..max - 1]).unwrap();
         let (mut scratch, mut out) = ([0u8; PAGE], [0u8; PAGE]);
+        assert_eq!(store.save_verified(&big[..max + 1], &mut scratch, |_| true), Err(PersistError::RecordTooBig));
+        store.save_verified(&big[..max], &mut scratch, |_| true).unwrap();
+        store.save_verified(&big[..max - 1], &mut scratch, |_| true).unwrap();
         let got = store.load_latest(&mut scratch, &mut out, |r| r.len() == max).unwrap();
         assert_eq!(got.map(<[u8]>::len), Some(max));
         // Buffers shorter than a record are reported, not overrun.
@@ -390,7 +505,7 @@ mod tests {
         let mut store = ModelStore::new(flash, 0..SIZE as u32).unwrap();
         let rec = record(7, 40);
         let mut scratch = [0u8; PAGE];
-        store.save_verified(&rec[..40], &mut scratch).unwrap();
+        store.save_verified(&rec[..40], &mut scratch, checks).unwrap();
         let mut out = [0u8; PAGE];
         let got = store.load_latest(&mut scratch, &mut out, |_| true).unwrap();
         assert_eq!(got, Some(&rec[..40]));

@@ -90,6 +90,8 @@ fn main() -> ! {
     }
 
     let stored = load(&mut store);
+    // Saves that failed (flash write or erase errors); the last good model stays in flash.
+    let mut failed_saves = 0u32;
     info!("boot: {}", if stored.is_some() { "model from flash, predicting" } else { "no model in flash, collecting" });
     let mut learner = Learner::new(Recipe::DEFAULT, stored);
     if learner.mode() == Mode::Collect {
@@ -132,7 +134,7 @@ fn main() -> ! {
                     Ok(report) => {
                         info!("train: {} examples, loss {=f32}", learner.buffer().len(), report.loss);
                         if let Some(net) = learner.net() {
-                            save(&mut store, net);
+                            save(&mut store, net, &mut failed_saves);
                         }
                     }
                     Err(e) => error!("train: {}", e),
@@ -154,16 +156,21 @@ fn main() -> ! {
     }
 }
 
-/// Encodes `net` with nn-core's codec (CRC-32), appends it to the store and reads it back.
-fn save(store: &mut Store, net: &GestureNet) {
+/// Encodes `net` with nn-core's codec (CRC-32), stores it and reads it back; a failure
+/// is logged and counted in `failed_saves`.
+fn save(store: &mut Store, net: &GestureNet, failed_saves: &mut u32) {
     let mut record = [0u8; RECORD];
     let mut scratch = [0u8; RECORD];
+    let decodes = |r: &[u8]| codec::decode(r).and_then(|d| d.load_into(&mut GestureNet::default())).is_ok();
     match codec::encode(net, &mut record) {
         // Verified: the pages may hold what an earlier program (MicroPython's file
-        // system, say) left there; then the store is erased and written again.
-        Ok(len) => match store.save_verified(&record[..len], &mut scratch) {
+        // system, say) left there; then the half being written is erased and written again.
+        Ok(len) => match store.save_verified(&record[..len], &mut scratch, decodes) {
             Ok(()) => info!("persist: saved {} bytes", len),
-            Err(e) => error!("persist: {}", e),
+            Err(e) => {
+                *failed_saves = failed_saves.saturating_add(1);
+                error!("persist: save failed ({}), the last good model is kept; failed saves: {}", e, *failed_saves);
+            }
         },
         Err(e) => error!("encode: {}", e),
     }

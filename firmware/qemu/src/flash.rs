@@ -7,6 +7,11 @@
 //! For the power-cut test, [`SemihostFlash::cut_after`] ends the program (exit code 3)
 //! in the middle of the n-th word write or page erase: half the word written, half the
 //! page erased.
+//!
+//! For the flash-fault test, [`SemihostFlash::fail_at`] makes chosen operations fail
+//! with [`FlashError::Failed`] (left half done, as a cut would leave them, but the
+//! program goes on), and [`SemihostFlash::worn_from`] makes every write from some
+//! operation on fail that way (a worn-out flash).
 
 use core::ffi::CStr;
 
@@ -31,13 +36,15 @@ pub enum FlashError {
     Kind(NorFlashErrorKind),
     /// The host file could not be read or written.
     Io,
+    /// An injected failure: the operation was left half done.
+    Failed,
 }
 
 impl NorFlashError for FlashError {
     fn kind(&self) -> NorFlashErrorKind {
         match *self {
             FlashError::Kind(k) => k,
-            FlashError::Io => NorFlashErrorKind::Other,
+            FlashError::Io | FlashError::Failed => NorFlashErrorKind::Other,
         }
     }
 }
@@ -54,6 +61,10 @@ pub struct SemihostFlash<const PAGES: usize> {
     /// Word writes and page erases so far.
     ops: u32,
     cut_after: Option<u32>,
+    /// Operations (counted from the open) that fail with [`FlashError::Failed`].
+    fail_at: [Option<u32>; 2],
+    /// Every write from this operation on fails (worn out).
+    worn_from: Option<u32>,
 }
 
 impl<const PAGES: usize> SemihostFlash<PAGES> {
@@ -65,7 +76,10 @@ impl<const PAGES: usize> SemihostFlash<PAGES> {
     pub fn open(path: &CStr) -> Result<(Self, bool), FlashError> {
         if let Ok(file) = File::options().read(true).write(true).open(path) {
             if file.metadata().map(|m| m.len()).ok() == Some(Self::SIZE as u64) {
-                return Ok((SemihostFlash { file, ops: 0, cut_after: None }, false));
+                return Ok((
+                    SemihostFlash { file, ops: 0, cut_after: None, fail_at: [None; 2], worn_from: None },
+                    false,
+                ));
             }
         }
         let file = File::options()
@@ -75,7 +89,7 @@ impl<const PAGES: usize> SemihostFlash<PAGES> {
             .truncate(true)
             .open(path)
             .map_err(|_| FlashError::Io)?;
-        let mut flash = SemihostFlash { file, ops: 0, cut_after: None };
+        let mut flash = SemihostFlash { file, ops: 0, cut_after: None, fail_at: [None; 2], worn_from: None };
         let blank = [0xFF; 256];
         for _ in 0..Self::SIZE / blank.len() {
             (&flash.file).write_all(&blank).map_err(|_| FlashError::Io)?;
@@ -87,6 +101,16 @@ impl<const PAGES: usize> SemihostFlash<PAGES> {
     /// Cuts the power in the middle of the `n`-th following write or erase (0 = the next).
     pub fn cut_after(&mut self, n: u32) {
         self.cut_after = Some(self.ops.saturating_add(n));
+    }
+
+    /// Makes the operations numbered `ops` (0 = the next) fail, each left half done.
+    pub fn fail_at(&mut self, ops: [Option<u32>; 2]) {
+        self.fail_at = ops.map(|n| n.map(|n| self.ops.saturating_add(n)));
+    }
+
+    /// Makes every write from the `n`-th following operation on fail, left half done.
+    pub fn worn_from(&mut self, n: u32) {
+        self.worn_from = Some(self.ops.saturating_add(n));
     }
 
     fn read_at(&self, offset: usize, buf: &mut [u8]) -> Result<(), FlashError> {
@@ -101,11 +125,13 @@ impl<const PAGES: usize> SemihostFlash<PAGES> {
         f.write_all(buf).map_err(|_| FlashError::Io)
     }
 
-    /// Counts one operation; true when this is the one the power dies in.
-    fn dies_now(&mut self) -> bool {
-        let dies = self.cut_after == Some(self.ops);
+    /// Counts one operation: whether the power dies in it, and whether it fails
+    /// (`write`: a write, which a worn-out flash refuses too).
+    fn next_op(&mut self, write: bool) -> (bool, bool) {
+        let op = self.ops;
         self.ops = self.ops.wrapping_add(1);
-        dies
+        let worn = write && self.worn_from.is_some_and(|n| op >= n);
+        (self.cut_after == Some(op), worn || self.fail_at.contains(&Some(op)))
     }
 
     fn power_cut(&self) -> ! {
@@ -139,13 +165,17 @@ impl<const PAGES: usize> NorFlash for SemihostFlash<PAGES> {
         check_erase(self, from, to)?;
         let blank = [0xFF; 256];
         for page in (from as usize..to as usize).step_by(PAGE) {
-            let dies = self.dies_now();
-            let len = if dies { PAGE / 2 } else { PAGE };
+            let (dies, fails) = self.next_op(false);
+            let len = if dies || fails { PAGE / 2 } else { PAGE };
             for chunk in (page..page + len).step_by(blank.len()) {
                 self.write_at(chunk, &blank)?;
             }
             if dies {
                 self.power_cut();
+            }
+            if fails {
+                semihosting::println!("flash-fault: erase failed (operation {})", self.ops - 1);
+                return Err(FlashError::Failed);
             }
         }
         Ok(())
@@ -157,15 +187,19 @@ impl<const PAGES: usize> NorFlash for SemihostFlash<PAGES> {
             let at = offset as usize + i * WORD;
             let mut cell = [0u8; WORD];
             self.read_at(at, &mut cell)?;
-            let dies = self.dies_now();
+            let (dies, fails) = self.next_op(true);
             // NOR: programming only clears bits. A cut leaves the word half programmed.
-            let programmed = if dies { WORD / 2 } else { WORD };
+            let programmed = if dies || fails { WORD / 2 } else { WORD };
             for (c, b) in cell.iter_mut().zip(word).take(programmed) {
                 *c &= *b;
             }
             self.write_at(at, &cell)?;
             if dies {
                 self.power_cut();
+            }
+            if fails {
+                semihosting::println!("flash-fault: write failed (operation {})", self.ops - 1);
+                return Err(FlashError::Failed);
             }
         }
         Ok(())

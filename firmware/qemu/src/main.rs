@@ -109,6 +109,8 @@ struct Options<'a> {
     long_run: Option<u32>,
     seed: Option<u32>,
     cut_after: Option<u32>,
+    flash_fail: [Option<u32>; 2],
+    flash_worn: Option<u32>,
 }
 
 impl<'a> Options<'a> {
@@ -125,6 +127,8 @@ impl<'a> Options<'a> {
             long_run: None,
             seed: None,
             cut_after: None,
+            flash_fail: [None; 2],
+            flash_worn: None,
         };
         let number = |v: &str| v.parse::<u32>().map_err(|_| Fail::Args("expected a number"));
         // The first word is the program (QEMU passes the kernel path).
@@ -134,6 +138,12 @@ impl<'a> Options<'a> {
                 Some(("--flash", v)) => o.flash = v,
                 Some(("--seed", v)) => o.seed = Some(number(v)?),
                 Some(("--cut-after", v)) => o.cut_after = Some(number(v)?),
+                // `--flash-fail=N` or `--flash-fail=N,M`: those flash operations fail.
+                Some(("--flash-fail", v)) => {
+                    let mut ops = v.split(',');
+                    o.flash_fail = [ops.next().map(number).transpose()?, ops.next().map(number).transpose()?];
+                }
+                Some(("--flash-worn", v)) => o.flash_worn = Some(number(v)?),
                 Some(("--long-run", v)) => o.long_run = Some(number(v)?),
                 // `--long-run N` as well as `--long-run=N`; alone, the default.
                 None if arg == "--long-run" => {
@@ -293,6 +303,10 @@ fn scripted_session(opts: &Options<'_>, demo: &Demo, sensor: &mut Sensor<'_>, bo
         if let Some(n) = opts.cut_after {
             flash.cut_after(n);
         }
+        flash.fail_at(opts.flash_fail);
+        if let Some(n) = opts.flash_worn {
+            flash.worn_from(n);
+        }
         let mut s = ModelStore::new(flash, 0..Flash::SIZE as u32)?;
         if opts.fresh && !blank {
             s.erase_all()?;
@@ -325,6 +339,8 @@ fn scripted_session(opts: &Options<'_>, demo: &Demo, sensor: &mut Sensor<'_>, bo
     );
 
     // Train, unless a stored model is resumed.
+    // Saves that failed (flash errors); the last good model stays in flash.
+    let mut failed_saves = 0u32;
     let mut train_stack = 0;
     let mut train_insns = 0;
     let mut last: Option<EpochReport> = None;
@@ -358,8 +374,15 @@ fn scripted_session(opts: &Options<'_>, demo: &Demo, sensor: &mut Sensor<'_>, bo
                 let len = codec::encode(&net, &mut record).map_err(Fail::Codec)?;
                 let bytes = record.get(..len).ok_or(Fail::Codec(CodecError::Shape))?;
                 println!("persist: saving the model ({len} bytes, crc=0x{:08x})", crc_of(bytes));
-                s.save_verified(bytes, &mut scratch)?;
-                println!("persist: saved");
+                match s.save_verified(bytes, &mut scratch, |r| decode_net(r).is_ok()) {
+                    Ok(()) => println!("persist: saved"),
+                    Err(e) => {
+                        failed_saves += 1;
+                        println!(
+                            "persist: save failed ({e}), the last good model is kept; failed saves: {failed_saves}"
+                        );
+                    }
+                }
             }
             (net, "trained")
         }
@@ -387,7 +410,8 @@ fn scripted_session(opts: &Options<'_>, demo: &Demo, sensor: &mut Sensor<'_>, bo
     println!(
         "summary: accuracy={:.4} correct={} test={} train={} epochs={} steps={} loss={} source={source} \
          model_crc=0x{model_crc:08x} train_insns={train_insns} insns_per_step={} peak_stack={peak} \
-         train_stack={train_stack} stack_size={} target={TARGET} machine={MACHINE} faults={} {}",
+         train_stack={train_stack} stack_size={} target={TARGET} machine={MACHINE} failed_saves={failed_saves} \
+         faults={} {}",
         score.accuracy(),
         score.correct(),
         score.total(),
