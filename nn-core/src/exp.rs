@@ -169,6 +169,7 @@ pub(crate) fn exp(x: f32) -> f32 {
 
 /// [`exp`], bit for bit, with no data-dependent branch: both paths computed and one
 /// selected, so that a loop over it vectorises (the host's sigmoid).
+#[cfg(any(test, target_arch = "x86_64", target_arch = "aarch64"))]
 #[inline(always)]
 pub(crate) fn exp_branch_free(x: f32) -> f32 {
     let (k, s) = reduce_branch_free(x);
