@@ -196,6 +196,15 @@ pub fn binary(model: &ModelFile) -> Result<Vec<u8>, CliError> {
 /// Exports.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     let model = ModelFile::load(&args.model)?;
+    if model.meta.scaling.is_some() {
+        // An export without the stage would predict from unscaled inputs: refuse rather
+        // than write a model that gives wrong outputs.
+        return Err(CliError::bad(format!(
+            "{}: the model has an input-scaling stage (input_scaling), which `nn export` cannot carry yet; \
+             expected a model without input_scaling (train without --standardize and scale the inputs yourself)",
+            args.model.display()
+        )));
+    }
     let bytes = match args.format {
         Format::Rust => rust_source(&model, &args.name)?.into_bytes(),
         Format::C => c_header(&model, &args.name)?.into_bytes(),

@@ -8,7 +8,7 @@ use std::io::Write;
 use nn_core::check::{eigen_range, hessian, taylor, Differences};
 use nn_core::init::Rng;
 use nn_core::train::{dataset_gradient, evaluate};
-use nn_core::{Mlp, Model};
+use nn_core::Model;
 use serde::Serialize;
 
 use crate::cmd::gradcheck::check_difference_step;
@@ -134,7 +134,9 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     let mut rng = Rng::new(args.seed);
     let d: Vec<f32> = (0..p).map(|_| rng.range(-args.step, args.step)).collect();
     let displaced: Vec<f32> = net.params().iter().zip(&d).map(|(t, d)| t + d).collect();
-    let moved = Mlp::new(model.specs.clone(), displaced).map_err(fit)?;
+    // The displaced model keeps the model's input-scaling stage: only θ moves.
+    let mut moved = net.clone();
+    moved.params_mut().copy_from_slice(&displaced);
     let actual = evaluate(&moved, &samples, args.input.loss, &mut scratch).map_err(fit)?;
     let zero = vec![0.0f32; p * p];
     let first = taylor(f0, &g, &zero, &d);
