@@ -12,10 +12,12 @@
 //!    integer `k` is read from the bits of the sum (no float-to-integer conversion).
 //! 2. `r = (x − k·LN2_HI) − k·LN2_LO` (Cody–Waite): `LN2_HI` has 15 significant bits, so
 //!    `k·LN2_HI` and the first difference are exact for every `|k| ≤ 150` used here.
-//! 3. `e^r ≈ 1 + (r + r²·q(r))`, `q` of degree 4 (so a degree-6 polynomial with its first
+//! 3. `e^r ≈ 1 + r + r²·q(r)`, `q` of degree 4 (so a degree-6 polynomial with its first
 //!    two coefficients exactly 1): the minimax fit of the relative error of `e^r` on
-//!    `|r| ≤ 0.3466` (Remez exchange in 50-digit arithmetic with mpmath, error 2^−28.3),
-//!    coefficients rounded to the nearest `f32`. Horner's rule.
+//!    `|r| ≤ 0.3466` (Remez exchange in 50-digit arithmetic with mpmath, error 2^−28.3;
+//!    `python3 docs/exp_remez.py 0.3466 5`), coefficients rounded to the nearest `f32`;
+//!    Horner's rule, evaluated as `1 + (hi + (r²·q(r) − lo))`: the exact `hi` comes last,
+//!    so the rounding of `r = hi − lo` does not reach the result.
 //! 4. `2^k`: for `|x| < 86.5` (every ordinary input) `k` is added into the exponent field
 //!    of `y = 1 + s`, which is exact. Past that, one branch to the edges: `k` goes into the
 //!    exponent field as far down as `2^−64` and the rest is one multiplication by a power
