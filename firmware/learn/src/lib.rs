@@ -48,12 +48,14 @@
 
 pub mod accel;
 pub mod buffer;
+pub mod features;
 pub mod gesture;
 pub mod learner;
 pub mod online;
 pub mod persist;
 pub mod reader;
 pub mod recipe;
+pub mod sensor;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod window;
