@@ -48,6 +48,7 @@
 
 pub mod accel;
 pub mod buffer;
+pub mod classifier;
 pub mod features;
 pub mod gesture;
 pub mod learner;
