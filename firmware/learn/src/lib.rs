@@ -56,6 +56,7 @@ pub mod online;
 pub mod persist;
 pub mod reader;
 pub mod recipe;
+pub mod replay;
 pub mod sensor;
 #[cfg(feature = "sim")]
 pub mod sim;
