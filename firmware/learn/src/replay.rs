@@ -228,8 +228,16 @@ pub fn replay<Net: Network, const AXES: usize, const LEN: usize, const F: usize,
             Ok(()) => features::<AXES, LEN, F>(&window, config.scale, config.features),
             Err(fault) => Err(fault),
         };
-        window.copy_within(config.hop.., 0);
-        filled = LEN - config.hop;
+        // Keep the last LEN − hop samples at the front (written without a slice
+        // operation that could panic: `hop` is in 1..=LEN, checked above).
+        for i in 0..LEN {
+            if let Some(next) = window.get(i + config.hop).copied() {
+                if let Some(slot) = window.get_mut(i) {
+                    *slot = next;
+                }
+            }
+        }
+        filled = LEN.saturating_sub(config.hop);
         let values = match computed {
             Ok(values) => values,
             Err(WindowFault::Stuck | WindowFault::Saturated | WindowFault::NonFinite) => {
