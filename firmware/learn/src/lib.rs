@@ -57,6 +57,7 @@ pub mod persist;
 pub mod reader;
 pub mod recipe;
 pub mod replay;
+pub mod scaled_record;
 pub mod sensor;
 #[cfg(feature = "sim")]
 pub mod sim;
