@@ -10,9 +10,9 @@
 //!
 //! A driver crate typically offers "is a sample ready?" and "read the sample" over an
 //! `embedded-hal` 1.0 I2C or SPI bus. Wrap it and implement [`SampleSource`]; here a
-//! mock stands in for a 6-axis driver (accelerometer in milli-g, gyroscope in counts of
-//! 1/16.4 °/s... any scale works as long as all axes share it; a driver with two scales
-//! is two sources, or one source that converts to a common count first):
+//! mock stands in for a 6-axis driver. All axes of a source share one [`Scale`]: a driver
+//! whose accelerometer and gyroscope have different sensitivities is read as two
+//! sources, or converted to one common count first.
 //!
 //! ```
 //! use nn_learn::sensor::{read_window, SampleSource, Scale, Unit};
