@@ -378,26 +378,52 @@ impl<D: Dataset + ?Sized> Dataset for Part<'_, D> {
     }
 }
 
-/// The data set's indices split by `holdout`: (training, held out), each in data order;
-/// [`LearnError::BufferFull`] when the data set has more than `N` samples.
-pub fn split<D: LabelledData + ?Sized, const N: usize>(
-    data: &D,
-    holdout: Holdout,
-) -> Result<(heapless::Vec<u32, N>, heapless::Vec<u32, N>), LearnError> {
-    let mut rank = [0u16; 256];
-    let mut train = heapless::Vec::new();
-    let mut held = heapless::Vec::new();
-    for i in 0..data.len() {
-        let Some(r) = data.class(i).and_then(|c| rank.get_mut(c)) else { continue };
-        let target = if holdout.holds_out(usize::from(*r)) { &mut held } else { &mut train };
-        target.push(i as u32).map_err(|_| LearnError::BufferFull)?;
-        // Only the rank modulo k matters, so it is kept modulo k (no overflow).
-        *r = match holdout {
-            Holdout::EveryKth(k) if k >= 2 => (*r + 1) % k,
-            _ => 0,
-        };
+/// The indices of a data set split by a [`Holdout`]: the training part first, then the
+/// held-out part, each in data order, in one array of capacity `N` (no second buffer on
+/// the stack).
+#[derive(Debug, Clone)]
+pub struct Partition<const N: usize> {
+    indices: heapless::Vec<u32, N>,
+    train: usize,
+}
+
+impl<const N: usize> Partition<N> {
+    /// The training part.
+    pub fn train(&self) -> &[u32] {
+        self.indices.get(..self.train).unwrap_or(&[])
     }
-    Ok((train, held))
+
+    /// The held-out part.
+    pub fn held_out(&self) -> &[u32] {
+        self.indices.get(self.train..).unwrap_or(&[])
+    }
+}
+
+/// `data` split by `holdout` ([`LearnError::BufferFull`] when it has more than `N`
+/// samples). A sample's rank within its class is counted afresh for each sample: no
+/// per-class table on the stack, `O(n²)` class lookups with a holdout (a few thousand for
+/// a device's buffer), `O(n)` without.
+pub fn split<D: LabelledData + ?Sized, const N: usize>(data: &D, holdout: Holdout) -> Result<Partition<N>, LearnError> {
+    let held = |i: usize| match holdout {
+        Holdout::None => false,
+        Holdout::EveryKth(_) => {
+            let class = data.class(i);
+            holdout.holds_out((0..i).filter(|&j| data.class(j) == class).count())
+        }
+    };
+    let mut indices = heapless::Vec::new();
+    let mut train = 0;
+    for held_pass in [false, true] {
+        for i in 0..data.len() {
+            if data.class(i).is_some() && held(i) == held_pass {
+                indices.push(i as u32).map_err(|_| LearnError::BufferFull)?;
+            }
+        }
+        if !held_pass {
+            train = indices.len();
+        }
+    }
+    Ok(Partition { indices, train })
 }
 
 /// Per-feature mean and standard deviation (population) of `examples` (the training
@@ -470,15 +496,20 @@ fn check_classes<M: Model, D: LabelledData + ?Sized>(
     if model.inputs() != features {
         return Err(LearnError::Shape { expected: features, found: model.inputs() });
     }
-    let mut seen = [false; 256];
+    // One bit per class index (class indices are below 256).
+    let mut seen = [0u64; 4];
     for &i in train {
-        if let Some(s) = data.class(i as usize).and_then(|c| seen.get_mut(c)) {
-            *s = true;
+        if let Some(c) = data.class(i as usize) {
+            if let Some(word) = seen.get_mut(c / 64) {
+                *word |= 1 << (c % 64);
+            }
         }
     }
-    match seen.iter().take(classes).position(|s| !s) {
+    if classes > 256 {
+        return Err(LearnError::Shape { expected: 256, found: classes });
+    }
+    match (0..classes).find(|&c| seen.get(c / 64).is_none_or(|w| w & (1 << (c % 64)) == 0)) {
         Some(class) => Err(LearnError::EmptyClass { class }),
-        None if classes > seen.len() => Err(LearnError::Shape { expected: seen.len(), found: classes }),
         None => Ok(()),
     }
 }
@@ -498,12 +529,14 @@ pub fn train<M: Network, D: LabelledData + ?Sized, const N: usize>(
     scratch: &mut [f32],
     mut on_epoch: impl FnMut(u32, &EpochReport),
 ) -> Result<TrainReport, LearnError> {
-    let (train_idx, held_idx) = split::<D, N>(examples, recipe.holdout)?;
+    let partition = split::<D, N>(examples, recipe.holdout)?;
+    let (train_idx, held_idx) = (partition.train(), partition.held_out());
     let features = examples.sample(0).map_or(model.inputs(), |(x, _)| x.len());
-    check_classes(model, examples, features, &train_idx)?;
-    let held = Part { data: examples, indices: &held_idx };
-    let mut order = train_idx.clone();
-    let train_part = Part { data: examples, indices: &train_idx };
+    check_classes(model, examples, features, train_idx)?;
+    let held = Part { data: examples, indices: held_idx };
+    let mut order = [0u32; N];
+    let order = order.get_mut(..train_idx.len()).unwrap_or(&mut []);
+    let train_part = Part { data: examples, indices: train_idx };
     let mut trainer = Trainer::new(recipe.config, model, work)?;
     let stopping = recipe.patience > 0 && !held_idx.is_empty();
     let mut best: Option<(M, f32, u32)> = None;
@@ -517,7 +550,7 @@ pub fn train<M: Network, D: LabelledData + ?Sized, const N: usize>(
         held_out_examples: held_idx.len(),
     };
     for epoch in 0..recipe.epochs {
-        let r = trainer.epoch(model, &train_part, order.as_mut_slice(), scratch)?;
+        let r = trainer.epoch(model, &train_part, order, scratch)?;
         on_epoch(epoch, &r);
         report.epochs = epoch + 1;
         report.best_epoch = epoch;
@@ -558,8 +591,9 @@ pub fn learn<Net: Network, const F: usize, const C: usize, const N: usize>(
     let scaling = match recipe.scaling {
         Scaling::Identity => InputScaling::IDENTITY,
         Scaling::Learned => {
-            let (train_idx, _) = split::<_, N>(examples, recipe.holdout)?;
-            let rows = train_idx.iter().filter_map(|&i| examples.as_slice().get(i as usize)).map(|e| e.features);
+            let partition = split::<_, N>(examples, recipe.holdout)?;
+            let rows =
+                partition.train().iter().filter_map(|&i| examples.as_slice().get(i as usize)).map(|e| e.features);
             fit_scaling(rows)?
         }
     };
@@ -722,11 +756,14 @@ mod tests {
             e.push(ex(i as f32, 0.0, (i % 2) as u8)).unwrap();
         }
         // Class 0 at 0, 2, 4, 6 (ranks 0..3), class 1 at 1, 3, 5 (ranks 0..2); k = 2.
-        let (train, held) = split::<_, 16>(&e, Holdout::EveryKth(2)).unwrap();
-        assert_eq!((&train[..], &held[..]), (&[0u32, 1, 4, 5][..], &[2u32, 3, 6][..]));
-        let (all, none) = split::<_, 16>(&e, Holdout::None).unwrap();
-        assert_eq!(split::<_, 6>(&e, Holdout::None), Err(LearnError::BufferFull));
-        assert_eq!((all.len(), none.len()), (7, 0));
+        let p = split::<_, 16>(&e, Holdout::EveryKth(2)).unwrap();
+        assert_eq!((p.train(), p.held_out()), (&[0u32, 1, 4, 5][..], &[2u32, 3, 6][..]));
+        let p = split::<_, 16>(&e, Holdout::EveryKth(3)).unwrap();
+        // k = 3: rank 2 of each class, index 4 (class 0) and 5 (class 1).
+        assert_eq!((p.train(), p.held_out()), (&[0u32, 1, 2, 3, 6][..], &[4u32, 5][..]));
+        let all = split::<_, 16>(&e, Holdout::None).unwrap();
+        assert_eq!((all.train().len(), all.held_out().len()), (7, 0));
+        assert!(matches!(split::<_, 6>(&e, Holdout::None), Err(LearnError::BufferFull)));
     }
 
     #[test]
@@ -776,8 +813,8 @@ mod tests {
         assert!(report.epochs < 300, "{report:?}");
         assert_eq!(report.epochs, report.best_epoch + 1 + 10);
         // The kept parameters give the reported held-out loss.
-        let (_, held) = split::<_, 64>(&e, recipe.holdout).unwrap();
-        let part = Part { data: &e, indices: &held };
+        let p = split::<_, 64>(&e, recipe.holdout).unwrap();
+        let part = Part { data: &e, indices: p.held_out() };
         assert_eq!(Some(evaluate(&model, &part, Loss::SoftmaxCe, &mut scratch).unwrap()), report.held_out_loss);
         // Deterministic.
         let (again, _) = learn::<Net, 2, 3, 64>(&e, &recipe, &mut work, &mut scratch).unwrap();
