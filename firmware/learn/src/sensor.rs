@@ -10,44 +10,66 @@
 //!
 //! A driver crate typically offers "is a sample ready?" and "read the sample" over an
 //! `embedded-hal` 1.0 I2C or SPI bus. Wrap it and implement [`SampleSource`]; here a
-//! mock stands in for a 6-axis driver. All axes of a source share one [`Scale`]: a driver
+//! small driver of an IMU's gyroscope runs on `embedded-hal-mock`'s I2C bus, in place of a
+//! driver crate and a real bus. All axes of a source share one [`Scale`]: a driver
 //! whose accelerometer and gyroscope have different sensitivities is read as two
 //! sources, or converted to one common count first.
 //!
 //! ```
+//! use embedded_hal::i2c::I2c;
+//! use embedded_hal_mock::eh1::i2c::{Mock, Transaction};
+//! use nn_learn::features::{features, FeatureSet};
 //! use nn_learn::sensor::{read_window, SampleSource, Scale, Unit};
-//! use nn_learn::features::{FeatureSet, features};
 //!
-//! /// Stands in for e.g. `Imu<I2C>` of an embedded-hal 1.0 driver crate.
-//! struct MockImu { t: i32 }
-//! impl MockImu {
-//!     // What such a driver offers: a data-ready flag and a raw read.
-//!     fn data_ready(&mut self) -> Result<bool, ()> { Ok(true) }
-//!     fn read_raw(&mut self) -> Result<[i16; 6], ()> {
-//!         self.t += 1;
-//!         Ok([(self.t % 7) as i16, 0, 1000, 3, -2, (self.t % 3) as i16])
+//! /// Stands in for an IMU driver crate on any embedded-hal 1.0 I2C bus (an LSM6DS3-like
+//! /// chip: a status register, then the gyroscope's three axes as 16-bit little-endian).
+//! pub struct Imu<I2C> { i2c: I2C }
+//! impl<I2C: I2c> Imu<I2C> {
+//!     const ADDRESS: u8 = 0x6a;
+//!     pub fn new(i2c: I2C) -> Self { Imu { i2c } }
+//!     pub fn gyro_ready(&mut self) -> Result<bool, I2C::Error> {
+//!         let mut status = [0];
+//!         self.i2c.write_read(Self::ADDRESS, &[0x1e], &mut status)?;
+//!         Ok(status[0] & 0b10 != 0)
 //!     }
+//!     pub fn gyro_raw(&mut self) -> Result<[i16; 3], I2C::Error> {
+//!         let mut b = [0; 6];
+//!         self.i2c.write_read(Self::ADDRESS, &[0x22], &mut b)?;
+//!         Ok([0, 2, 4].map(|i| i16::from_le_bytes([b[i], b[i + 1]])))
+//!     }
+//!     pub fn release(self) -> I2C { self.i2c }
 //! }
 //!
-//! impl SampleSource<6> for MockImu {
-//!     type Error = ();
-//!     fn try_read(&mut self) -> Result<Option<[i32; 6]>, ()> {
-//!         if !self.data_ready()? {
+//! /// The glue a user writes: the driver's gyroscope as a three-axis sample source, at
+//! /// ±2000 °/s (70 m°/s per count, 1/0.07 counts per °/s).
+//! struct Gyro<I2C>(Imu<I2C>);
+//! impl<I2C: I2c> SampleSource<3> for Gyro<I2C> {
+//!     type Error = I2C::Error;
+//!     fn try_read(&mut self) -> Result<Option<[i32; 3]>, I2C::Error> {
+//!         if !self.0.gyro_ready()? {
 //!             return Ok(None);
 //!         }
-//!         Ok(Some(self.read_raw()?.map(i32::from)))
+//!         Ok(Some(self.0.gyro_raw()?.map(i32::from)))
 //!     }
 //!     fn scale(&self) -> Scale {
-//!         Scale { counts_per_unit: 1000.0, unit: Unit::G }
+//!         Scale { counts_per_unit: 1.0 / 0.07, unit: Unit::DegreesPerSecond }
 //!     }
 //! }
 //!
-//! const SET: FeatureSet = FeatureSet::MEAN.with(FeatureSet::STD);
-//! const F: usize = SET.len(6);
-//! let mut imu = MockImu { t: 0 };
-//! let window: [[i32; 6]; 16] = read_window(&mut imu, &mut nn_learn::accel::NoDelay, 10).unwrap();
-//! let f: [f32; F] = features(&window, imu.scale(), SET).unwrap();
-//! assert_eq!(f[2], 1.0); // the z axis' mean: 1000 counts at 1000 counts per g
+//! // Two samples: the first after one "not ready" poll.
+//! let mut expected = vec![Transaction::write_read(0x6a, vec![0x1e], vec![0b00])];
+//! for z in [100i16, 300] {
+//!     expected.push(Transaction::write_read(0x6a, vec![0x1e], vec![0b10]));
+//!     let [lo, hi] = z.to_le_bytes();
+//!     expected.push(Transaction::write_read(0x6a, vec![0x22], vec![0, 0, 0, 0, lo, hi]));
+//! }
+//! let mut gyro = Gyro(Imu::new(Mock::new(&expected)));
+//! let window: [[i32; 3]; 2] = read_window(&mut gyro, &mut nn_learn::accel::NoDelay, 5).unwrap();
+//! assert_eq!(window, [[0, 0, 100], [0, 0, 300]]);
+//! const SET: FeatureSet = FeatureSet::MEAN;
+//! let f: [f32; SET.len(3)] = features(&window, gyro.scale(), SET).unwrap();
+//! assert_eq!(f[2], 400.0 / (2.0 * (1.0 / 0.07f32))); // 200 counts of 70 m°/s: 14 °/s
+//! gyro.0.release().done();
 //! ```
 
 use core::fmt;
