@@ -15,6 +15,8 @@ pub mod gradcheck;
 pub mod hessian;
 pub mod init;
 pub mod predict;
+pub mod record;
+pub mod recording;
 pub mod train;
 pub mod verify_device;
 
@@ -43,6 +45,10 @@ pub enum Command {
     Bench(bench::Args),
     /// Run the firmware under QEMU and compare its parameters with the host's bit for bit.
     VerifyDevice(verify_device::Args),
+    /// Turn a device log (`nnrec` lines, as `probe-rs run` prints them) into a recording file.
+    Record(record::Args),
+    /// Check a recording file and show what it holds.
+    Recording(recording::Args),
 }
 
 /// Runs `command`, writing its results to `out`.
@@ -59,5 +65,7 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<(), CliError> {
         Command::Demo(a) => demo::run(&a, out),
         Command::Bench(a) => bench::run(&a, out),
         Command::VerifyDevice(a) => verify_device::run(&a, out),
+        Command::Record(a) => record::run(&a, out),
+        Command::Recording(a) => recording::run(&a, out),
     }
 }

@@ -1,0 +1,131 @@
+//! `nn recording info FILE`: what a recording file holds (axes, units, rate, duration,
+//! sessions, samples per label), after checking all of it.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::error::CliError;
+use crate::outln;
+use crate::output::sig;
+use crate::recording::Recording;
+
+/// Arguments of `nn recording`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// What to do with the recording.
+    #[command(subcommand)]
+    pub action: Action,
+}
+
+/// The actions of `nn recording`.
+#[derive(Debug, clap::Subcommand)]
+pub enum Action {
+    /// Check a recording file and show its axes, units, rate, duration, sessions and labels.
+    Info(InfoArgs),
+}
+
+/// Arguments of `nn recording info`.
+#[derive(Debug, clap::Args)]
+pub struct InfoArgs {
+    /// The recording file (docs/recording-format.md).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct Report {
+    file: String,
+    rate_hz: f64,
+    samples: usize,
+    duration_s: f64,
+    sessions: usize,
+    axes: Vec<AxisReport>,
+    range: Option<[i32; 2]>,
+    labels: Vec<LabelReport>,
+}
+
+#[derive(Serialize)]
+struct AxisReport {
+    name: String,
+    unit: &'static str,
+    per_count: f64,
+}
+
+#[derive(Serialize)]
+struct LabelReport {
+    label: String,
+    samples: usize,
+    /// Sessions with at least one sample of this label.
+    sessions: usize,
+}
+
+/// Runs `nn recording`.
+pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
+    match &args.action {
+        Action::Info(a) => info(a, out),
+    }
+}
+
+fn info(args: &InfoArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let r = Recording::load(&args.file)?;
+    let sessions = r.sessions();
+    let counts = r.label_counts();
+    let labels: Vec<LabelReport> = r
+        .labels
+        .iter()
+        .zip(&counts)
+        .enumerate()
+        .map(|(k, (name, &samples))| LabelReport {
+            label: name.clone(),
+            samples,
+            sessions: sessions
+                .iter()
+                .filter(|s| r.samples.get(s.samples.clone()).is_some_and(|v| v.iter().any(|x| x.label == k)))
+                .count(),
+        })
+        .collect();
+    let report = Report {
+        file: args.file.display().to_string(),
+        rate_hz: r.rate_hz,
+        samples: r.samples.len(),
+        duration_s: r.duration_s(),
+        sessions: sessions.len(),
+        axes: r
+            .axes
+            .iter()
+            .map(|a| AxisReport { name: a.name.clone(), unit: a.unit.name(), per_count: a.per_count })
+            .collect(),
+        range: r.range.map(|c| [c.min, c.max]),
+        labels,
+    };
+    if args.json {
+        let text = serde_json::to_string(&report).map_err(|e| CliError::bad(e.to_string()))?;
+        outln!(out, "{text}");
+        return Ok(());
+    }
+    outln!(
+        out,
+        "{}: {} samples at {} Hz ({} s), {} sessions",
+        report.file,
+        report.samples,
+        sig(report.rate_hz, 6),
+        sig(report.duration_s, 4),
+        report.sessions
+    );
+    let axes: Vec<String> = r.axes.iter().map(|a| a.header()).collect();
+    outln!(out, "axes: {} (counts × scale × unit)", axes.join(", "));
+    if let Some([min, max]) = report.range {
+        outln!(out, "range: {min}..{max} counts");
+    }
+    let width = report.labels.iter().map(|l| l.label.chars().count()).max().unwrap_or(0);
+    outln!(out, "labels (samples, sessions):");
+    for l in &report.labels {
+        outln!(out, "  {:<width$}  {:>8}  {:>5}", l.label, l.samples, l.sessions);
+    }
+    Ok(())
+}
