@@ -459,6 +459,8 @@ fn rate(text: &str) -> Result<f64, String> {
 fn check_label_text(label: &str) -> Result<(), String> {
     if label.is_empty() {
         Err("the label is empty; expected a class name such as still".into())
+    } else if label.starts_with('"') {
+        Err("the label is in quotes; expected a class name without quotes, blanks, commas or = (recording files use no CSV quoting)".into())
     } else if let Some(c) = label.chars().find(|c| c.is_whitespace() || c.is_control() || matches!(c, ',' | '"' | '='))
     {
         Err(format!(
@@ -553,20 +555,22 @@ fn count(text: &str, range: Option<CountRange>) -> Result<i32, String> {
     if text.is_empty() {
         return Err("the cell is empty; expected a whole number (a count)".into());
     }
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let whole = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
     let value = match text.parse::<i64>() {
         Ok(v) => v,
-        Err(_) if text.parse::<f64>().is_ok() => {
-            return Err(format!(
-                "{} is not a whole number; expected an integer count (the scale is in the header)",
-                shorten(text, 40)
-            ))
-        }
-        Err(_) if text.trim_start_matches(['-', '+']).bytes().all(|b| b.is_ascii_digit()) => {
+        Err(_) if whole => {
             return Err(format!(
                 "{} is beyond i32; expected a count from {} to {}",
                 shorten(text, 40),
                 i32::MIN,
                 i32::MAX
+            ))
+        }
+        Err(_) if text.parse::<f64>().is_ok() => {
+            return Err(format!(
+                "{} is not a whole number; expected an integer count (the scale is in the header)",
+                shorten(text, 40)
             ))
         }
         Err(_) => return Err(format!("\"{}\" is not a number; expected a whole number (a count)", shorten(text, 40))),
@@ -580,6 +584,12 @@ fn count(text: &str, range: Option<CountRange>) -> Result<i32, String> {
         }
     }
     Ok(value)
+}
+
+/// Whether `text` is a whole number as the log writes it: an optional `-`, then digits.
+fn whole_number(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A session id: a whole number from 0 to 2³² − 1.
@@ -938,6 +948,19 @@ pub fn from_log(path: &Path, bytes: &[u8]) -> Result<Recording, CliError> {
         }
         // nnrec SESSION SEQ LABEL V0 … V(n-1)
         let width = 3 + rec.axes.len();
+        // A word that is not a whole number first: another message written into the record.
+        if let Some((k, &(w, at))) = words.iter().enumerate().find(|(_, (w, _))| !whole_number(w)) {
+            let what = match k {
+                0 => "the session id".to_string(),
+                1 => "the sequence number".to_string(),
+                2 => "the label index".to_string(),
+                _ => match rec.axes.get(k - 3) {
+                    Some(axis) => format!("the count of axis {}", axis.name),
+                    None => format!("nothing more (the record has {width} values)"),
+                },
+            };
+            return Err(line.error(path, at, format!("\"{}\" is not a whole number; expected {what}", shorten(w, 40))));
+        }
         if words.len() != width {
             let at = if words.len() < width { line.text.len() } else { at_of(width) };
             return Err(line.error(
@@ -995,5 +1018,67 @@ pub fn from_log(path: &Path, bytes: &[u8]) -> Result<Recording, CliError> {
         None => Err(CliError::at(path, last, 1, format!("the log holds no \"{LOG_TAG} {LOG_VERSION}\" header; expected a line \"{header_form}\" and sample lines"))),
         Some(r) if r.samples.is_empty() => Err(CliError::at(path, last, 1, format!("the log holds a header but no samples; expected lines \"{LOG_TAG} SESSION SEQ LABEL V0 V1 ...\""))),
         Some(r) => Ok(r),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn axis_of(spec: &str) -> Axis {
+        axis(spec, &[]).unwrap()
+    }
+
+    /// Factors from one count to another unit, against values worked out by hand
+    /// (standard gravity 9.80665 m/s², π/180 rad per degree).
+    #[test]
+    fn counts_convert_only_within_a_quantity() {
+        let mg = axis_of("ax[mg]");
+        assert!((mg.per_count_in(Unit::MetrePerSecondSquared).unwrap() - 0.009_806_65).abs() < 1e-15);
+        assert!((mg.per_count_in(Unit::G).unwrap() - 0.001).abs() < 1e-15);
+        let ms2 = axis_of("acc_x[0.001*m/s^2]");
+        assert_eq!(ms2.per_count, 0.001);
+        // 0.001 m/s² in mg: 1/9.80665 = 0.101971621…
+        assert!((ms2.per_count_in(Unit::MilliG).unwrap() - 0.101_971_621_297_792_8).abs() < 1e-12);
+        assert_eq!(ms2.per_count_in(Unit::DegreePerSecond), None);
+        let gyro = axis_of("gx[70*mdeg/s]");
+        // 70 mdps = 0.07 °/s = 0.07 · π/180 rad/s = 0.001221730…
+        assert!((gyro.per_count_in(Unit::RadianPerSecond).unwrap() - 0.001_221_730_476_396_030_7).abs() < 1e-15);
+        assert_eq!(axis_of("x[raw]").per_count_in(Unit::Raw), Some(1.0));
+        assert_eq!(axis_of("x[raw]").per_count_in(Unit::G), None);
+        assert_eq!(mg.per_count_in(Unit::Raw), None);
+    }
+
+    #[test]
+    fn axis_headers_read_back() {
+        for spec in ["ax[mg]", "acc_x[0.001*m/s^2]", "gx[70*mdeg/s]", "m[mgauss]"] {
+            assert_eq!(axis_of(spec).header(), spec);
+        }
+        assert!(axis("ax[mg", &[]).unwrap_err().contains("does not end with ]"));
+        assert!(axis("a x[mg]", &[]).unwrap_err().contains("holds a blank"));
+        assert!(axis("label[mg]", &[]).unwrap_err().contains("used twice"));
+        assert!(axis("ax[-1*mg]", &[]).unwrap_err().contains("not a positive"));
+    }
+
+    #[test]
+    fn a_written_recording_reads_back_the_same() {
+        let text = "# nn-recording v1 rate_hz=62.5 labels=a,b range=-10..10\n\
+                    session,label,ax[mg],gz[0.001*rad/s]\n7,b,-10,10\n7,a,0,1\n9,a,3,-4\n";
+        let r = parse(Path::new("r.csv"), text).unwrap();
+        assert_eq!(r.to_csv(), text);
+        assert_eq!(r.samples[0], Sample { session: 7, label: 1, counts: vec![-10, 10] });
+        assert_eq!(r.lines, [3, 4, 5]);
+        assert_eq!(r.sessions(), [Session { id: 7, samples: 0..2 }, Session { id: 9, samples: 2..3 }]);
+        assert_eq!(r.label_counts(), [2, 1]);
+        assert_eq!(r.duration_s(), 3.0 / 62.5);
+    }
+
+    #[test]
+    fn the_tag_is_a_word_of_its_own() {
+        assert_eq!(find_tag("nnrec 1"), Some(0));
+        assert_eq!(find_tag("0.1 INFO  nnrec 1"), Some(10));
+        assert_eq!(find_tag("xnnrec 1"), None);
+        assert_eq!(find_tag("nnrecs 1 nnrec"), Some(9));
+        assert_eq!(without_colours("\x1b[32mINFO\x1b[0m nnrec"), "     INFO     nnrec");
     }
 }
