@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::error::CliError;
+use crate::model_file::count;
 use crate::outln;
 use crate::output::{self, sig};
 use crate::recording;
@@ -29,13 +30,16 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     output::write_atomic(&args.out, recording.to_csv().as_bytes())?;
     outln!(
         out,
-        "wrote {}: {} samples of {} axes at {} Hz ({} s) in {} sessions, labels {}",
+        "wrote {}: {} of {} at {} Hz ({} s) in {}, labels {}",
         args.out.display(),
-        recording.samples.len(),
-        recording.axes.len(),
+        count(recording.samples.len(), "sample"),
+        match recording.axes.len() {
+            1 => "1 axis".to_string(),
+            n => format!("{n} axes"),
+        },
         sig(recording.rate_hz, 6),
         sig(recording.duration_s(), 4),
-        recording.sessions().len(),
+        count(recording.sessions().len(), "session"),
         recording.labels.join(",")
     );
     Ok(())

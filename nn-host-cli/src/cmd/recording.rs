@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::error::CliError;
+use crate::model_file::count;
 use crate::outln;
 use crate::output::sig;
 use crate::recording::Recording;
@@ -110,12 +111,12 @@ fn info(args: &InfoArgs, out: &mut dyn Write) -> Result<(), CliError> {
     }
     outln!(
         out,
-        "{}: {} samples at {} Hz ({} s), {} sessions",
+        "{}: {} at {} Hz ({} s), {}",
         report.file,
-        report.samples,
+        count(report.samples, "sample"),
         sig(report.rate_hz, 6),
         sig(report.duration_s, 4),
-        report.sessions
+        count(report.sessions, "session")
     );
     let axes: Vec<String> = r.axes.iter().map(|a| a.header()).collect();
     outln!(out, "axes: {} (counts × scale × unit)", axes.join(", "));
