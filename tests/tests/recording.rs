@@ -319,3 +319,33 @@ fn a_failed_conversion_leaves_an_existing_output_as_it_was() {
     assert_eq!(same.status.code(), Some(2));
     assert!(stderr_of(&same).contains("--out names the same file as --from-log"), "{}", stderr_of(&same));
 }
+
+/// The committed real recordings read, with the sizes their sources document: BasicMotions
+/// 40 + 40 cases of 100 samples at 10 Hz, 10 per class in each split; seglearn's watch
+/// data at 50 Hz (the CI subset: 600 samples of each of 7 exercises); Daphnet S06R02E0
+/// 7040 samples of 9 axes in mg at 64 Hz (docs/datasets.md).
+#[test]
+fn the_committed_recordings_read_with_their_documented_sizes() {
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/recordings");
+    // (file, rate, samples, sessions, samples per label, unit of each axis)
+    let bm_units = ["m/s^2", "m/s^2", "m/s^2", "rad/s", "rad/s", "rad/s"];
+    let cases: [(&str, f64, u64, u64, &[u64], &[&str]); 5] = [
+        ("basicmotions_train.csv", 10.0, 4000, 40, &[1000; 4], &bm_units),
+        ("basicmotions_test.csv", 10.0, 4000, 40, &[1000; 4], &bm_units),
+        ("basicmotions_ci.csv", 10.0, 800, 8, &[200; 4], &bm_units),
+        ("watch_ci.csv", 50.0, 4200, 7, &[600; 7], &["mg", "mg", "mg", "rad/s", "rad/s", "rad/s"]),
+        ("daphnet_s06r02e0.csv", 64.0, 7040, 1, &[7040], &["mg"; 9]),
+    ];
+    for (file, rate, samples, sessions, per_label, units) in cases {
+        let out = nn().args(["recording", "info", "--json"]).arg(Path::new(data).join(file)).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{file}: {}", stderr_of(&out));
+        let v = json_of(&out);
+        assert_eq!(v["rate_hz"].as_f64(), Some(rate), "{file}");
+        assert_eq!(v["samples"].as_u64(), Some(samples), "{file}");
+        assert_eq!(v["sessions"].as_u64(), Some(sessions), "{file}");
+        let counts: Vec<u64> = v["labels"].as_array().unwrap().iter().map(|l| l["samples"].as_u64().unwrap()).collect();
+        assert_eq!(counts, per_label, "{file}");
+        let found: Vec<&str> = v["axes"].as_array().unwrap().iter().map(|a| a["unit"].as_str().unwrap()).collect();
+        assert_eq!(found, units, "{file}");
+    }
+}
