@@ -349,3 +349,38 @@ fn the_committed_recordings_read_with_their_documented_sizes() {
         assert_eq!(found, units, "{file}");
     }
 }
+
+/// `probe-rs run` on a terminal colours the level; a log saved from one converts the same.
+#[test]
+fn terminal_colours_in_a_log_are_ignored() {
+    let d = dir();
+    let log = "\x1b[2m0.000091\x1b[0m \x1b[32mINFO \x1b[0m nnrec v1 rate_hz=25 axes=x[raw] labels=a\n\
+               \x1b[2m└─ rec @ src/r.rs:1\x1b[0m\n\
+               \x1b[2m0.04\x1b[0m \x1b[32mINFO \x1b[0m nnrec 3 0 0 -7\x1b[0m\n";
+    write(d.path(), "c.log", log);
+    let out = nn().current_dir(d.path()).args(["record", "--from-log", "c.log", "-o", "r.csv"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let written = std::fs::read_to_string(d.path().join("r.csv")).unwrap();
+    assert_eq!(written, "# nn-recording v1 rate_hz=25 labels=a\nsession,label,x[raw]\n3,a,-7\n");
+}
+
+#[test]
+fn missing_files_directories_and_usage_errors_exit_2() {
+    let d = dir();
+    std::fs::create_dir(d.path().join("sub")).unwrap();
+    write(d.path(), "ok.log", format!("{HEADER}nnrec 0 0 0 1 2\n"));
+    let cases: [(&[&str], &str); 6] = [
+        (&["recording", "info", "missing.csv"], "error: missing.csv: cannot read the file: no such file or directory"),
+        (&["recording", "info", "sub"], "error: sub: is a directory; expected a file"),
+        (&["record", "--from-log", "missing.log", "-o", "r.csv"], "error: missing.log: cannot read the file"),
+        (&["record", "--from-log", "ok.log", "-o", "sub"], "error: sub: is a directory; expected a file name to write"),
+        (&["record", "-o", "r.csv"], "error: the following required arguments were not provided: --from-log <LOG>"),
+        (&["recording"], "Usage: nn recording"),
+    ];
+    for (args, expected) in cases {
+        let out = nn().current_dir(d.path()).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr_of(&out));
+        assert!(stderr_of(&out).contains(expected), "{args:?}: {}", stderr_of(&out));
+        assert!(!d.path().join("r.csv").exists(), "{args:?}");
+    }
+}
