@@ -320,6 +320,10 @@ fn a_failed_conversion_leaves_an_existing_output_as_it_was() {
     assert!(stderr_of(&same).contains("--out names the same file as --from-log"), "{}", stderr_of(&same));
 }
 
+/// A committed recording and what its source documents: file, rate, samples, sessions,
+/// samples per label, unit of each axis.
+type Documented = (&'static str, f64, u64, u64, &'static [u64], &'static [&'static str]);
+
 /// The committed real recordings read, with the sizes their sources document: BasicMotions
 /// 40 + 40 cases of 100 samples at 10 Hz, 10 per class in each split; seglearn's watch
 /// data at 50 Hz (the CI subset: 600 samples of each of 7 exercises); Daphnet S06R02E0
@@ -327,12 +331,11 @@ fn a_failed_conversion_leaves_an_existing_output_as_it_was() {
 #[test]
 fn the_committed_recordings_read_with_their_documented_sizes() {
     let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/recordings");
-    // (file, rate, samples, sessions, samples per label, unit of each axis)
-    let bm_units = ["m/s^2", "m/s^2", "m/s^2", "rad/s", "rad/s", "rad/s"];
-    let cases: [(&str, f64, u64, u64, &[u64], &[&str]); 5] = [
-        ("basicmotions_train.csv", 10.0, 4000, 40, &[1000; 4], &bm_units),
-        ("basicmotions_test.csv", 10.0, 4000, 40, &[1000; 4], &bm_units),
-        ("basicmotions_ci.csv", 10.0, 800, 8, &[200; 4], &bm_units),
+    const BM_UNITS: [&str; 6] = ["m/s^2", "m/s^2", "m/s^2", "rad/s", "rad/s", "rad/s"];
+    let cases: [Documented; 5] = [
+        ("basicmotions_train.csv", 10.0, 4000, 40, &[1000; 4], &BM_UNITS),
+        ("basicmotions_test.csv", 10.0, 4000, 40, &[1000; 4], &BM_UNITS),
+        ("basicmotions_ci.csv", 10.0, 800, 8, &[200; 4], &BM_UNITS),
         ("watch_ci.csv", 50.0, 4200, 7, &[600; 7], &["mg", "mg", "mg", "rad/s", "rad/s", "rad/s"]),
         ("daphnet_s06r02e0.csv", 64.0, 7040, 1, &[7040], &["mg"; 9]),
     ];
