@@ -35,6 +35,10 @@ fn info_reports_what_the_file_holds() {
     assert_eq!(v["axes"][2]["unit"], "m/s^2");
     assert_eq!(v["axes"][2]["per_count"], 0.001);
     assert_eq!(v["axes"][0]["unit"], "mg");
+    // Counts 1, 4, 7 on ax and 3, 6, 9 on az; no range declared.
+    assert_eq!((v["axes"][0]["min_count"].as_i64(), v["axes"][0]["max_count"].as_i64()), (Some(1), Some(7)));
+    assert_eq!((v["axes"][2]["min_count"].as_i64(), v["axes"][2]["max_count"].as_i64()), (Some(3), Some(9)));
+    assert!(v["axes"][0]["at_range_ends"].is_null());
     assert_eq!(v["labels"][0]["label"], "still");
     assert_eq!(v["labels"][0]["samples"], 2);
     assert_eq!(v["labels"][0]["sessions"], 2);
@@ -212,6 +216,9 @@ fn logs_from_probe_rs_and_qemu_give_the_expected_recording() {
         assert_eq!(v["samples"], 7);
         assert_eq!(v["sessions"], 2);
         assert_eq!(v["range"], serde_json::json!([-2048, 2047]));
+        // ax reaches 2047 once, ay -2048 once, az neither.
+        let ends: Vec<u64> = (0..3).map(|k| v["axes"][k]["at_range_ends"].as_u64().unwrap()).collect();
+        assert_eq!(ends, [1, 1, 0]);
     }
 }
 

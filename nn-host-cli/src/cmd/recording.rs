@@ -55,6 +55,11 @@ struct AxisReport {
     name: String,
     unit: &'static str,
     per_count: f64,
+    /// Smallest and largest count.
+    min_count: i32,
+    max_count: i32,
+    /// Samples at either end of the declared range (saturated), when one is declared.
+    at_range_ends: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -99,7 +104,18 @@ fn info(args: &InfoArgs, out: &mut dyn Write) -> Result<(), CliError> {
         axes: r
             .axes
             .iter()
-            .map(|a| AxisReport { name: a.name.clone(), unit: a.unit.name(), per_count: a.per_count })
+            .enumerate()
+            .map(|(k, a)| {
+                let counts = || r.samples.iter().filter_map(move |s| s.counts.get(k).copied());
+                AxisReport {
+                    name: a.name.clone(),
+                    unit: a.unit.name(),
+                    per_count: a.per_count,
+                    min_count: counts().min().unwrap_or(0),
+                    max_count: counts().max().unwrap_or(0),
+                    at_range_ends: r.range.map(|c| counts().filter(|&v| v == c.min || v == c.max).count()),
+                }
+            })
             .collect(),
         range: r.range.map(|c| [c.min, c.max]),
         labels,
@@ -118,10 +134,26 @@ fn info(args: &InfoArgs, out: &mut dyn Write) -> Result<(), CliError> {
         sig(report.duration_s, 4),
         count(report.sessions, "session")
     );
-    let axes: Vec<String> = r.axes.iter().map(|a| a.header()).collect();
-    outln!(out, "axes: {} (counts × scale × unit)", axes.join(", "));
-    if let Some([min, max]) = report.range {
-        outln!(out, "range: {min}..{max} counts");
+    match report.range {
+        Some([min, max]) => outln!(out, "axes (declared range {min}..{max} counts):"),
+        None => outln!(out, "axes:"),
+    }
+    let width = r.axes.iter().map(|a| a.header().chars().count()).max().unwrap_or(0);
+    for (a, x) in r.axes.iter().zip(&report.axes) {
+        let saturated = match x.at_range_ends {
+            Some(n) => format!(", {n} at the range's ends"),
+            None => String::new(),
+        };
+        outln!(
+            out,
+            "  {:<width$}  counts {}..{} = {}..{} {}{saturated}",
+            a.header(),
+            x.min_count,
+            x.max_count,
+            sig(f64::from(x.min_count) * a.per_count, 4),
+            sig(f64::from(x.max_count) * a.per_count, 4),
+            a.unit.name()
+        );
     }
     let width = report.labels.iter().map(|l| l.label.chars().count()).max().unwrap_or(0);
     outln!(out, "labels (samples, sessions):");
