@@ -843,6 +843,8 @@ pub fn from_log(path: &Path, bytes: &[u8]) -> Result<Recording, CliError> {
     // The current session's next sequence number, and the sessions closed by an end line.
     let mut next_seq: u64 = 0;
     let mut closed: Vec<u32> = Vec::new();
+    // The line where the header was printed again, if it was (a device restart).
+    let mut restarted: Option<usize> = None;
     for (raw, broken) in lines(text) {
         let cleaned = without_colours(raw.text);
         let line = Line { number: raw.number, text: &cleaned };
@@ -879,6 +881,11 @@ pub fn from_log(path: &Path, bytes: &[u8]) -> Result<Recording, CliError> {
                         first_at,
                         format!("this header differs from the one on line {seen_line}; expected one recording setup per log"),
                     ));
+                }
+                // Printed again: the session being recorded ended there.
+                restarted = Some(line.number);
+                if let Some(s) = order.current.take() {
+                    order.ended.push(s);
                 }
                 continue;
             }
@@ -974,6 +981,17 @@ pub fn from_log(path: &Path, bytes: &[u8]) -> Result<Recording, CliError> {
             ));
         }
         let session = session_of(0)?;
+        let again = closed.contains(&session) || (order.current != Some(session) && order.ended.contains(&session));
+        if let (true, Some(at)) = (again, restarted) {
+            return Err(line.error(
+                path,
+                first_at,
+                format!(
+                    "session {session} was recorded before the header was printed again on line {at}: the device \
+                     restarted; expected one run per log (convert each run's log on its own)"
+                ),
+            ));
+        }
         if closed.contains(&session) {
             return Err(line.error(path, first_at, format!("session {session} continues after its end line")));
         }
@@ -1071,6 +1089,24 @@ mod tests {
         assert_eq!(r.sessions(), [Session { id: 7, samples: 0..2 }, Session { id: 9, samples: 2..3 }]);
         assert_eq!(r.label_counts(), [2, 1]);
         assert_eq!(r.duration_s(), 3.0 / 62.5);
+    }
+
+    /// A header printed again (the device restarted) with new session ids reads on; the
+    /// session it interrupted is over.
+    #[test]
+    fn a_repeated_header_ends_the_session() {
+        let header = "nnrec v1 rate_hz=50 axes=x[mg] labels=a,b\n";
+        let log = format!("{header}nnrec 0 0 1 5\n{header}nnrec 1 0 0 -5\nnnrec 1 1 0 6\n");
+        let r = from_log(Path::new("d.log"), log.as_bytes()).unwrap();
+        assert_eq!(r.sessions(), [Session { id: 0, samples: 0..1 }, Session { id: 1, samples: 1..3 }]);
+        assert_eq!(r.samples[1], Sample { session: 1, label: 0, counts: vec![-5] });
+        assert_eq!(r.lines, [2, 4, 5]);
+        let back = format!("{header}nnrec 0 0 1 5\n{header}nnrec 0 1 1 5\n");
+        let e = from_log(Path::new("d.log"), back.as_bytes()).unwrap_err().to_string();
+        assert!(
+            e.starts_with("d.log:4:7: session 0 was recorded before the header was printed again on line 3"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -270,6 +270,11 @@ const BAD_LOGS: &[(&str, &str, &str)] = &[
         "4:7: session 0 continues after another session",
     ),
     (
+        "two runs of the device in one log",
+        "HEADERnnrec 0 0 0 1 2\nHEADERnnrec 0 0 0 1 2\n",
+        "4:7: session 0 was recorded before the header was printed again on line 3: the device restarted",
+    ),
+    (
         "end count disagrees",
         "HEADERnnrec 0 0 0 1 2\nnnrec end 0 2\n",
         "3:13: the device sent 2 samples in session 0 but the log holds 1",
