@@ -212,7 +212,7 @@ pub struct Recording {
     pub lines: Vec<usize>,
 }
 
-/// A session: its id, label-independent, and the samples it spans.
+/// A session: its id and the samples it spans (whatever their labels).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     /// The id in the file.
