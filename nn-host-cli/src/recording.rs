@@ -1109,6 +1109,41 @@ mod tests {
         );
     }
 
+    /// Every one-byte edit of a good file and of a good log (deleted, or replaced by a
+    /// separator, a line break, a letter, a sign or a multi-byte character) is read or
+    /// refused with `file:line:column` inside the edited text: never a panic.
+    #[test]
+    fn one_byte_edits_are_read_or_located() {
+        let file = "# nn-recording v1 rate_hz=50 labels=a,b range=-9..9\nsession,label,x[mg],y[0.5*deg/s]\n0,a,1,-2\n1,b,3,4\n";
+        let log = "0.1 INFO  nnrec v1 rate_hz=50 axes=x[mg] labels=a\n└─ m @ s.rs:1\nnnrec 0 0 0 7\nnnrec end 0 1\n";
+        for (name, text) in [("d.csv", file), ("d.log", log)] {
+            let bytes = text.as_bytes();
+            for at in 0..bytes.len() {
+                for edit in [None, Some(","), Some("\n"), Some("x"), Some("-"), Some(" "), Some("é")] {
+                    let mut edited = bytes[..at].to_vec();
+                    if let Some(e) = edit {
+                        edited.extend_from_slice(e.as_bytes());
+                    }
+                    edited.extend_from_slice(&bytes[at + 1..]);
+                    let result = if name == "d.csv" {
+                        Recording::from_bytes(Path::new(name), &edited).map(|_| ())
+                    } else {
+                        from_log(Path::new(name), &edited).map(|_| ())
+                    };
+                    let Err(e) = result else { continue };
+                    let message = e.to_string();
+                    let place: Vec<usize> = message.split(':').skip(1).take(2).map_while(|n| n.parse().ok()).collect();
+                    let text = String::from_utf8_lossy(&edited);
+                    let lines = text.split(['\n', '\r']).count();
+                    assert!(
+                        matches!(place.as_slice(), [line, column] if *line >= 1 && *line <= lines + 1 && *column >= 1),
+                        "{name} edited at {at} with {edit:?}: {message}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn the_tag_is_a_word_of_its_own() {
         assert_eq!(find_tag("nnrec 1"), Some(0));
