@@ -47,6 +47,7 @@
 #![deny(unsafe_code)]
 
 pub mod accel;
+pub mod anomaly;
 pub mod buffer;
 pub mod gesture;
 pub mod learner;
