@@ -803,7 +803,7 @@ mod tests {
     fn an_anomaly_seen_again_and_again_is_never_learned_away() {
         let mut det = fit(collected(64), ThresholdRule::DEFAULT).unwrap();
         let cal = *det.calibration();
-        let before = det.net().clone();
+        let before = *det.net();
         let mut scratch = [0.0; SCRATCH];
         let odd = [0.5, -1.0, -0.5, 0.5];
         let first = det.score(&odd, &mut scratch).unwrap();
@@ -822,7 +822,7 @@ mod tests {
     #[test]
     fn windows_judged_normal_are_adapted_on() {
         let mut det = fit(collected(64), ThresholdRule::DEFAULT).unwrap();
-        let before = det.net().clone();
+        let before = *det.net();
         let mut scratch = [0.0; SCRATCH];
         let mut rng = Rng::new(5);
         let stepped = (0..500).filter(|_| det.adapt(&normal(&mut rng), &mut scratch).unwrap()).count() as u32;
