@@ -43,7 +43,7 @@
 //! - `sim`: the `sim` module (off on a real board; the QEMU binary, the host tools and the
 //!   tests turn it on).
 //! - `defmt`: `defmt::Format` for the public types (and nn-core's).
-#![no_std]
+#![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]
 
 pub mod accel;

@@ -7,7 +7,9 @@
 //! - [`flash`]: NOR flash in RAM that can lose power mid-operation, for the model store;
 //! - [`longrun`]: the host reference of QEMU's `--long-run`;
 //! - [`vibration`]: a machine's vibration with injected anomalies (other speed, stronger
-//!   vibration, a knock, a stuck sensor), for anomaly detection.
+//!   vibration, a knock, a stuck sensor), for anomaly detection;
+//! - [`watch`]: the scripted anomaly-detection session of QEMU's `--anomaly`, and its host
+//!   reference.
 //!
 //! Layering: `gestures`, then `chip` and `demo` (which use it), then `longrun` (which
 //! uses both); `flash` stands alone.
@@ -18,3 +20,4 @@ pub mod flash;
 pub mod gestures;
 pub mod longrun;
 pub mod vibration;
+pub mod watch;
