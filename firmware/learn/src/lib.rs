@@ -20,7 +20,8 @@
 //! | [`reader`] | the accelerometer made fault-tolerant: retries, skipped windows, re-initialisation, counters | `accel`, `window` |
 //! | [`learner`] | the interaction as a state machine: buttons label windows, train, then predict | `window`, `gesture`, `buffer`, `recipe` |
 //! | [`online`] | one training step per window, with no buffer | `gesture`, `buffer`, `recipe`, `learner` |
-//! | `sim` (feature `sim`) | the gesture simulator, a simulated LSM303AGR on an I2C bus (with faults), NOR flash in RAM that loses power on demand, the scripted demo session and the long-run reference | all of the above |
+//! | [`anomaly`] | anomaly detection: normal windows, an autoencoder [`anomaly::Detector`] with its threshold, alarm and drift adaptation | — |
+//! | `sim` (feature `sim`) | the gesture and vibration simulators, a simulated LSM303AGR on an I2C bus (with faults), NOR flash in RAM that loses power on demand, the scripted demo session and the long-run reference | all of the above |
 //!
 //! # In a board crate
 //!
@@ -47,6 +48,7 @@
 #![deny(unsafe_code)]
 
 pub mod accel;
+pub mod anomaly;
 pub mod buffer;
 pub mod gesture;
 pub mod learner;
