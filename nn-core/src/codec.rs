@@ -167,16 +167,25 @@ pub fn encode<M: Model + ?Sized>(model: &M, out: &mut [u8]) -> Result<usize, Cod
         out[at..at + 2].copy_from_slice(&fits(spec.outputs)?.to_le_bytes());
         out[at + 2] = spec.activation as u8;
     }
-    let mut at = header_len(depth);
+    // Slots and `get`s rather than index arithmetic: no panic path (firmware/nopanic).
+    let found = out.len();
+    let Some((covered, crc)) = out.get_mut(..needed).and_then(|o| o.split_last_chunk_mut::<4>()) else {
+        return Err(CodecError::Truncated { needed, found });
+    };
+    let mut slots = covered.get_mut(header_len(depth)..).unwrap_or_default().chunks_exact_mut(4);
     let stage_values = stage.iter().flat_map(|s| s.mean().iter().chain(s.scale()));
     let params = (0..2 * depth).flat_map(|s| model.segment(s).iter());
-    for &v in stage_values.chain(params) {
-        out[at..at + 4].copy_from_slice(&v.to_le_bytes());
-        at += 4;
+    let mut written = 0;
+    for (slot, &v) in (&mut slots).zip(stage_values.chain(params)) {
+        slot.iter_mut().zip(v.to_le_bytes()).for_each(|(d, b)| *d = b);
+        written += 1;
     }
-    let crc = CRC.checksum(&out[..at]);
-    out[at..at + 4].copy_from_slice(&crc.to_le_bytes());
-    Ok(at + 4)
+    if written != (needed - 4 - header_len(depth)) / 4 {
+        // The model's segments do not hold `param_count` values.
+        return Err(CodecError::Shape);
+    }
+    *crc = CRC.checksum(covered).to_le_bytes();
+    Ok(needed)
 }
 
 /// Little-endian `f32`s from bytes whose length is a multiple of 4.
@@ -225,6 +234,19 @@ impl Decoded<'_> {
         floats(self.stage.get(self.stage.len() / 2..).unwrap_or(&[]))
     }
 
+    /// Inputs the stage scales (0 for version 1).
+    fn scaled_inputs(&self) -> usize {
+        self.stage.len() / 8
+    }
+
+    /// Value `k` of the stage: the means, then the scales. (Read one at a time: zipping
+    /// two chunked iterators would bring a division, and its panic path, into the
+    /// firmware.)
+    fn stage_value(&self, k: usize) -> Option<f32> {
+        let bytes = self.stage.get(k.checked_mul(4)?..k.checked_mul(4)?.checked_add(4)?)?;
+        Some(f32::from_le_bytes(bytes.try_into().ok()?))
+    }
+
     /// Loads the parameters into `model`, which must have exactly this shape and this
     /// input scaling ([`CodecError::ScalingMismatch`] otherwise: parameters trained
     /// behind one stage mean nothing behind another). A model without a stage, or with
@@ -239,10 +261,13 @@ impl Decoded<'_> {
         let same_stage = match stage_of(model) {
             None => !self.has_scaling(),
             Some(stage) => {
-                self.has_scaling()
-                    && stage.len() == self.stage.len() / 8
-                    && stage.mean().iter().zip(self.scaling_mean()).all(|(a, b)| a.to_bits() == b.to_bits())
-                    && stage.scale().iter().zip(self.scaling_scale()).all(|(a, b)| a.to_bits() == b.to_bits())
+                let n = self.scaled_inputs();
+                let bits = |v: Option<f32>| v.map(f32::to_bits);
+                stage.len() == n
+                    && (0..n).all(|i| {
+                        bits(self.stage_value(i)) == bits(stage.mean().get(i).copied())
+                            && bits(self.stage_value(n + i)) == bits(stage.scale().get(i).copied())
+                    })
             }
         };
         if !same_stage {
@@ -312,10 +337,11 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, CodecError> {
         return Err(CodecError::Checksum { stored, computed });
     }
     let decoded = Decoded { specs, stage, params };
-    let bad_input = decoded
-        .scaling_mean()
-        .zip(decoded.scaling_scale())
-        .position(|(m, s)| !(m.is_finite() && s.is_finite() && s > 0.0));
+    let n = decoded.scaled_inputs();
+    let bad_input = (0..n).position(|i| match (decoded.stage_value(i), decoded.stage_value(n + i)) {
+        (Some(m), Some(s)) => !(m.is_finite() && s.is_finite() && s > 0.0),
+        _ => true,
+    });
     if let Some(input) = bad_input {
         return Err(CodecError::Scaling { input });
     }
