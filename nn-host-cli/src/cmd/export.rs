@@ -460,6 +460,16 @@ mod tests {
     }
 
     #[test]
+    fn c_strings_escape_what_c_would_read_otherwise() {
+        assert_eq!(c_string("setosa"), "\"setosa\"");
+        assert_eq!(c_string("a\"b\\c"), "\"a\\\"b\\\\c\"");
+        // `??=` would be a trigraph; `é` is two UTF-8 bytes, each three octal digits, so
+        // a following digit cannot extend the escape.
+        assert_eq!(c_string("??=é1"), "\"\\?\\?=\\303\\2511\"");
+        assert_eq!(c_string("tab\there"), "\"tab\\011here\"");
+    }
+
+    #[test]
     fn literals_read_back_exactly() {
         for x in [0.1f32, 1.0, -0.0, 1e-7, f32::MAX, 0.3589165, 2.345e-30] {
             assert_eq!(rust_f32(x).parse::<f32>().unwrap().to_bits(), x.to_bits());
