@@ -15,6 +15,9 @@
 //!   [`offline_pause_ms`](Policy::offline_pause_ms) so that a board without its sensor
 //!   does not spin.
 //!
+//! Every set-up, the first and each re-initialisation, ends with the chip's turn-on wait
+//! ([`crate::accel::TURN_ON_MS`]), so no window starts with unsettled samples.
+//!
 //! [`FaultCounters`] counts every fault by kind for the logs (defmt on the board, the
 //! `faults:` and `summary:` lines under QEMU).
 
@@ -24,7 +27,7 @@ use crate::window::{checked_features, Sample, Window, WindowFault, WINDOW};
 use embedded_hal::delay::DelayNs;
 use embedded_hal::i2c::I2c;
 
-use crate::accel::{Accelerometer, SAMPLE_TIMEOUT_POLLS};
+use crate::accel::{Accelerometer, FullScale, SAMPLE_TIMEOUT_POLLS};
 
 /// How hard the reader tries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,17 +189,28 @@ pub struct Reader<I2C> {
     /// `None` only in the middle of [`Reader::connect`].
     link: Option<Link<I2C>>,
     policy: Policy,
+    full_scale: FullScale,
     failed_in_a_row: u32,
     counters: FaultCounters,
 }
 
 impl<I2C: I2c> Reader<I2C> {
-    /// Takes the bus and sets the sensor up. Never fails: a sensor that does not answer
-    /// now leaves the reader offline, and the next [`read_window`](Self::read_window)
-    /// tries again.
+    /// Takes the bus and sets the sensor up at ±4 g. Never fails: a sensor that does not
+    /// answer now leaves the reader offline, and the next
+    /// [`read_window`](Self::read_window) tries again.
     pub fn new(i2c: I2C, policy: Policy, delay: &mut impl DelayNs) -> Self {
-        let mut reader =
-            Reader { link: Some(Link::Down(i2c)), policy, failed_in_a_row: 0, counters: FaultCounters::default() };
+        Self::with_full_scale(i2c, policy, FullScale::G4, delay)
+    }
+
+    /// [`new`](Self::new) at the range `full_scale` (kept through re-initialisations).
+    pub fn with_full_scale(i2c: I2C, policy: Policy, full_scale: FullScale, delay: &mut impl DelayNs) -> Self {
+        let mut reader = Reader {
+            link: Some(Link::Down(i2c)),
+            policy,
+            full_scale,
+            failed_in_a_row: 0,
+            counters: FaultCounters::default(),
+        };
         reader.connect(delay);
         reader
     }
@@ -272,7 +286,7 @@ impl<I2C: I2c> Reader<I2C> {
             Some(Link::Down(i2c)) => i2c,
             None => return false,
         };
-        match Accelerometer::init(i2c, delay) {
+        match Accelerometer::init_with(i2c, self.full_scale, delay) {
             Ok(accel) => {
                 self.link = Some(Link::Up(accel));
                 true
@@ -345,5 +359,79 @@ impl<I2C: I2c, D: DelayNs> Pass<'_, I2C, D> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use core::cell::RefCell;
+
+    use super::*;
+    use crate::gesture::Gesture;
+    use crate::sim::chip::{Episode, SimBus, SimDelay, SimLsm303agr};
+    use crate::sim::gestures::GestureSim;
+
+    /// Issue 15: `lsm303agr` 1.1 waits the turn-on time in microseconds, so the first
+    /// window after a set-up began with unsettled samples. Through a chip that has the
+    /// datasheet's turn-on time, every window the reader delivers — the first one, and
+    /// the first after a re-initialisation — is the motion exactly.
+    #[test]
+    fn the_first_window_after_every_set_up_is_settled() {
+        let chip = RefCell::new(SimLsm303agr::new(GestureSim::new(3)).with_turn_on());
+        let mut reader = Reader::new(SimBus(&chip), Policy::DEFAULT, &mut SimDelay::new(&chip));
+        assert!(!chip.borrow().settling());
+        let mut reference = GestureSim::new(3);
+        let mut delivered = 0;
+        for i in 0..12 {
+            let g = Gesture::ALL[i % 3];
+            if i == 4 {
+                // Three windows of stuck output: the reader sets the chip up again.
+                chip.borrow_mut().inject(Episode::Stuck, 3 * 2 * WINDOW as u32);
+            }
+            chip.borrow_mut().start_window(g);
+            let expected = reference.window(g);
+            match reader.read_window(&mut SimDelay::new(&chip)) {
+                Ok(w) => {
+                    assert_eq!(w, expected, "window {i}");
+                    delivered += 1;
+                }
+                Err(skipped) => assert_eq!(skipped.reason, Skip::Window(WindowFault::Stuck), "window {i}"),
+            }
+        }
+        assert_eq!(reader.counters().reinits, 1);
+        assert_eq!(delivered, 9);
+    }
+
+    /// Without the wait the chip is still settling when the window starts: the test
+    /// above would see it (this checks the simulated chip, not the reader).
+    #[test]
+    fn a_chip_read_during_its_turn_on_is_not_settled() {
+        let chip = RefCell::new(SimLsm303agr::new(GestureSim::new(3)).with_turn_on());
+        let mut accel = Accelerometer::init(SimBus(&chip), &mut crate::accel::NoDelay).ok().unwrap();
+        assert!(chip.borrow().settling());
+        chip.borrow_mut().start_window(Gesture::Still);
+        let read = accel.read_window(&mut crate::accel::NoDelay).unwrap();
+        let expected = GestureSim::new(3).window(Gesture::Still);
+        // Still: gravity on one axis, about 1 g; the first samples come out near zero.
+        let g = |s: &Sample| s.iter().map(|v| i32::from(*v).abs()).max().unwrap_or(0);
+        assert!(g(&read[0]) < 100 && g(&expected[0]) > 900, "{:?} {:?}", read[0], expected[0]);
+        assert_ne!(read, expected);
+    }
+
+    /// ±8 g: the same motion on a 4 mg grid (halves rounded away from zero).
+    #[test]
+    fn at_8g_samples_are_the_motion_on_a_4_mg_grid() {
+        let chip = RefCell::new(SimLsm303agr::new(GestureSim::new(8)));
+        let mut reader =
+            Reader::with_full_scale(SimBus(&chip), Policy::DEFAULT, FullScale::G8, &mut SimDelay::new(&chip));
+        let mut reference = GestureSim::new(8);
+        for g in Gesture::ALL {
+            chip.borrow_mut().start_window(g);
+            let expected = reference.window(g).map(|s| s.map(|v| ((f64::from(v) / 4.0).round() * 4.0) as i16));
+            assert_eq!(reader.read_window(&mut SimDelay::new(&chip)), Ok(expected), "{g}");
+        }
+        assert_eq!(chip.borrow().accel_register(0x23) & 0x30, 0x20, "CTRL_REG4_A FS = ±8 g");
+        assert_eq!((FullScale::G8.max_mg(), FullScale::G8.min_mg()), (8188, -8192));
+        assert_eq!((FullScale::G4.max_mg(), FullScale::G4.min_mg()), (4094, -4096));
     }
 }
