@@ -18,7 +18,7 @@
 //! | [`persist`] | models on NOR flash ([`persist::ModelStore`]), safe against power cuts | — |
 //! | [`accel`] | the LSM303AGR through its driver on any `embedded-hal` 1.0 I2C bus | `window` |
 //! | [`bus`] | freeing a stuck I2C bus (nine clocks and a STOP) on any `embedded-hal` pins | — |
-//! | [`reader`] | the accelerometer made fault-tolerant: retries, skipped windows, re-initialisation (after a bus recovery), counters | `accel`, `window`, `bus` |
+//! | [`reader`] | the accelerometer made fault-tolerant: retries, skipped windows, re-initialisation (after the board's bus recovery, [`reader::Recover`]), counters | `accel`, `window` |
 //! | [`learner`] | the interaction as a state machine: buttons label windows, train, then predict | `window`, `gesture`, `buffer`, `recipe` |
 //! | [`buttons`] | the buttons latched over a window, read at every poll | `learner` |
 //! | [`online`] | one training step per window, with no buffer | `gesture`, `buffer`, `recipe`, `learner` |

@@ -7,9 +7,9 @@
 //! not pet. The main loop pets once per window (0.64 s) and the reader's poll hook at
 //! every poll of the sensor (about every millisecond), so the only long period is
 //! training, which runs without a callback here (`Learner::train`):
-//! - QEMU counts 217,816,080 instructions for the largest training the board does (120
-//!   examples, 150 epochs, 18,000 SGD steps; `cargo run --release --bin qemu` in
-//!   `firmware/`, `summary: ... train_insns=`);
+//! - QEMU counts 218,716,800 instructions for the largest training the board does (120
+//!   examples, 150 epochs, 18,000 SGD steps; `cargo run --release --bin qemu -- --fresh`
+//!   in `firmware/`, `summary: ... train_insns=`);
 //! - at 64 MHz that is 3.4 s at one cycle per instruction, 6.8 s at two, 10.2 s at
 //!   three (flash wait states with the instruction cache off; it is turned on at boot).
 //!
