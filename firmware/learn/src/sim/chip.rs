@@ -23,6 +23,11 @@
 //! With [`FaultPlan::NONE`] (the default) nothing is drawn and the chip behaves exactly
 //! as without the feature.
 //!
+//! **A hung bus.** [`SimLsm303agr::hang_bus`] makes every later transfer wait for ever,
+//! as the nRF52 HAL's TWIM transfer does when a slave holds the bus (it waits for an
+//! end-of-transfer event with no time-out): only a watchdog gets a firmware out of it
+//! (QEMU's `--hang`).
+//!
 //! **Turn-on time.** [`SimLsm303agr::with_turn_on`] gives the chip the datasheet's turn-on
 //! time (7/ODR in high-resolution mode, 1/ODR otherwise, on the fault clock): after each
 //! write to `CTRL_REG1_A` or `CTRL_REG4_A`, samples come out of a filter that starts
@@ -204,6 +209,8 @@ pub struct SimLsm303agr {
     turn_on: bool,
     /// Ticks left of the running turn-on, and its length.
     settling: (u32, u32),
+    /// Transfers never complete ([`hang_bus`](Self::hang_bus)).
+    hung: bool,
 }
 
 impl SimLsm303agr {
@@ -224,7 +231,14 @@ impl SimLsm303agr {
             faults: Faults::new(plan),
             turn_on: false,
             settling: (0, 0),
+            hung: false,
         }
+    }
+
+    /// From now on every transfer waits for ever (see the module docs). For QEMU's
+    /// watchdog case only: a host test calling it would hang.
+    pub fn hang_bus(&mut self) {
+        self.hung = true;
     }
 
     /// The same chip with the datasheet's turn-on time (see the module docs).
@@ -444,6 +458,12 @@ impl SimLsm303agr {
     }
 
     fn transaction(&mut self, address: u8, operations: &mut [Operation<'_>]) -> Result<(), SimError> {
+        if self.hung {
+            // The HAL's wait for an end-of-transfer event that never comes.
+            loop {
+                core::hint::spin_loop();
+            }
+        }
         if address != ACCEL_ADDR && address != MAG_ADDR {
             return Err(SimError::NoDevice);
         }
