@@ -25,6 +25,7 @@ pub mod model_file;
 pub mod options;
 pub mod output;
 pub mod plot;
+pub mod recording;
 
 use error::CliError;
 

@@ -15,6 +15,8 @@ pub mod gradcheck;
 pub mod hessian;
 pub mod init;
 pub mod predict;
+pub mod record;
+pub mod recording;
 pub mod train;
 pub mod verify_device;
 
@@ -35,7 +37,7 @@ pub enum Command {
     Hessian(hessian::Args),
     /// Replay the seed documents' worked examples with the correct numbers.
     Example(example::Args),
-    /// Export a model for flashing: a Rust const, a C header or nn-core's binary codec.
+    /// Export a model for flashing: a Rust const, a C header with a predict function or nn-core's binary codec.
     Export(export::Args),
     /// Train XOR and the documents' examples, and show what happened (no files needed).
     Demo(demo::Args),
@@ -43,6 +45,10 @@ pub enum Command {
     Bench(bench::Args),
     /// Run the firmware under QEMU and compare its parameters with the host's bit for bit.
     VerifyDevice(verify_device::Args),
+    /// Turn a device log (`nnrec` lines, as `probe-rs run` prints them) into a recording file.
+    Record(record::Args),
+    /// Check a recording file and show what it holds.
+    Recording(recording::Args),
 }
 
 /// Runs `command`, writing its results to `out`.
@@ -59,5 +65,7 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<(), CliError> {
         Command::Demo(a) => demo::run(&a, out),
         Command::Bench(a) => bench::run(&a, out),
         Command::VerifyDevice(a) => verify_device::run(&a, out),
+        Command::Record(a) => record::run(&a, out),
+        Command::Recording(a) => recording::run(&a, out),
     }
 }
