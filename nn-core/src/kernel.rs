@@ -409,8 +409,8 @@ impl SgdConfig {
 /// `θ −= η·∂L/∂θ`. Returns the sample's loss before the update.
 ///
 /// Nothing is changed when the loss or a delta is not finite ([`Error::NonFinite`]). An
-/// update that overflows a parameter is reported as [`Error::NonFinite`] after the fact;
-/// [`crate::Trainer`] restores the parameters in that case.
+/// update that overflows a parameter is reported as [`Error::NonFinite`] after the fact,
+/// with the parameters written; [`crate::Trainer`] never writes such a step.
 ///
 /// ```
 /// use nn_core::{activation::Identity, sgd_step, Dense, Loss, Network, SgdConfig};
@@ -429,6 +429,77 @@ pub fn sgd_step<M: ModelMut + ?Sized>(
     scratch: &mut [f32],
 ) -> Result<f32, Error> {
     let (widths, value) = backprop(model, input, target, config.loss, scratch)?;
+    if !sgd_update(model, input, scratch, widths, config)? {
+        // A failed quick check is confirmed value by value (see `FiniteCheck`).
+        if !(0..model.depth()).all(|l| each_finite(model.weights(l)) && each_finite(model.biases(l))) {
+            return Err(Error::NonFinite);
+        }
+    }
+    Ok(value)
+}
+
+/// [`sgd_step`] for the [`crate::Trainer`], which must change nothing on a refused step:
+/// after the forward and backward pass, the update is made only when a bound proves that
+/// every new parameter is finite (`|θ − η·δ·x| ≤ max|θ| + η·max|δ|·max|x|`, in `f32`
+/// operations, which round monotonically). `Ok(None)` when the bound is not finite: the
+/// model is untouched and the caller decides by computing the update in full.
+#[inline(always)]
+pub(crate) fn sgd_step_bounded<M: ModelMut + ?Sized>(
+    model: &mut M,
+    (input, target): (&[f32], &[f32]),
+    config: SgdConfig,
+    scratch: &mut [f32],
+) -> Result<Option<f32>, Error> {
+    let (widths, value) = backprop(model, input, target, config.loss, scratch)?;
+    let mut step = 0.0f32;
+    let mut param = 0.0f32;
+    {
+        let first = first_input(model, input, scratch, widths)?;
+        let split = after_backprop(scratch, widths)?;
+        let mut start = 0usize;
+        for_each_layer_index!(model.depth(), |l| {
+            let spec = model.spec(l);
+            let (x, delta) = layer_slices(l, spec, start, first, split)?;
+            // Sums of magnitudes bound their maxima and keep a NaN (`0·∞`) that `max`
+            // would drop. A bias moves by `η·δ`, hence the `max(1)`.
+            step += magnitude(delta) * magnitude(x).max(1.0);
+            param += magnitude(model.weights(l));
+            if config.biases == Biases::Train {
+                param += magnitude(model.biases(l));
+            }
+            start += spec.outputs;
+        });
+    }
+    if !(param + config.learning_rate * step).is_finite() {
+        return Ok(None);
+    }
+    // Proven finite: the update's own check can only pass.
+    sgd_update(model, input, scratch, widths, config)?;
+    Ok(Some(value))
+}
+
+/// The largest `|v|` of `values`, or `+∞` if one is not finite (NaN included), from the
+/// bits: for `f32` the magnitude's bit pattern orders like the magnitude.
+#[inline(always)]
+pub(crate) fn magnitude(values: &[f32]) -> f32 {
+    let largest = values.iter().fold(0u32, |m, v| m.max(v.to_bits() & 0x7fff_ffff));
+    if largest >= f32::INFINITY.to_bits() {
+        f32::INFINITY
+    } else {
+        f32::from_bits(largest)
+    }
+}
+
+/// The update of [`sgd_step`] after [`backprop`]: `θ −= η·δ·x` layer by layer through
+/// [`sgd_outer`]; returns whether the quick finiteness check of the new values passed.
+#[inline(always)]
+fn sgd_update<M: ModelMut + ?Sized>(
+    model: &mut M,
+    input: &[f32],
+    scratch: &[f32],
+    widths: usize,
+    config: SgdConfig,
+) -> Result<bool, Error> {
     let input = first_input(model, input, scratch, widths)?;
     let scratch = after_backprop(scratch, widths)?;
     let mut start = 0usize;
@@ -440,11 +511,7 @@ pub fn sgd_step<M: ModelMut + ?Sized>(
         sgd_outer(model.layer_mut(l), delta, x, config.learning_rate, config.biases, &mut check);
         start += spec.outputs;
     });
-    // A failed quick check is confirmed value by value (see `FiniteCheck`).
-    if !check.passed() && !(0..model.depth()).all(|l| each_finite(model.weights(l)) && each_finite(model.biases(l))) {
-        return Err(Error::NonFinite);
-    }
-    Ok(value)
+    Ok(check.passed())
 }
 
 #[cfg(test)]
