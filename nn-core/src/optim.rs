@@ -459,7 +459,8 @@ mod tests {
             let first: &mut [f32] = if per >= 1 { &mut m } else { &mut [] };
             let second: &mut [f32] = if per == 2 { &mut v } else { &mut [] };
             let largest = |x: &[f32]| x.iter().fold(0.0f32, |a, b| a.max(b.abs()));
-            let mags = Magnitudes { param: largest(&p), grad: largest(&g), first: largest(first), second: largest(second) };
+            let mags =
+                Magnitudes { param: largest(&p), grad: largest(&g), first: largest(first), second: largest(second) };
             let bound = optimizer.bound(mags, lr, decay, step);
             assert!(bound.is_finite(), "{optimizer:?} scale {scale}");
             assert!(optimizer.update(&mut p, &g, first, second, lr, decay, step, Apply::Commit));

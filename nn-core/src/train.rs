@@ -453,7 +453,8 @@ mod tests {
     use crate::model::{Dense, Network};
 
     type Small = (Dense<2, 3, Sigmoid>, Dense<3, 2, Sigmoid>);
-    const DATA: [([f32; 2], [f32; 2]); 3] = [([0.5, -1.0], [0.1, 0.9]), ([2.0, 0.25], [0.8, 0.2]), ([-1.5, 1.0], [0.3, 0.3])];
+    const DATA: [([f32; 2], [f32; 2]); 3] =
+        [([0.5, -1.0], [0.1, 0.9]), ([2.0, 0.25], [0.8, 0.2]), ([-1.5, 1.0], [0.3, 0.3])];
 
     #[test]
     fn the_fused_one_sample_step_is_the_general_step_bit_for_bit() {
@@ -505,7 +506,10 @@ mod tests {
         // lr 1e38: w = MAX − 2e38 is finite but b = MAX + 2e38 is not: nothing is written.
         let (result, net) = step_at_the_top(1e38);
         assert_eq!(result, Err(Error::NonFinite));
-        assert_eq!((net.0.weights[0][0].to_bits(), net.0.biases[0].to_bits()), (f32::MAX.to_bits(), f32::MAX.to_bits()));
+        assert_eq!(
+            (net.0.weights[0][0].to_bits(), net.0.biases[0].to_bits()),
+            (f32::MAX.to_bits(), f32::MAX.to_bits())
+        );
     }
 
     #[test]
