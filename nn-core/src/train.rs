@@ -463,7 +463,7 @@ mod tests {
         let config = TrainConfig { shuffle: true, seed: 7, ..TrainConfig::sgd(Loss::HalfSse, 0.7) };
         let mut fused: Small = Small::default();
         Init::Xavier.apply(&mut fused, &mut Rng::new(3));
-        let mut general = fused.clone();
+        let mut general = fused;
         let (mut w1, mut w2) = ([0.0; Small::PARAMS], [0.0; Small::PARAMS]);
         let mut a = Trainer::new(config, &fused, &mut w1).unwrap();
         let mut b = Trainer::new(config, &general, &mut w2).unwrap();
