@@ -94,6 +94,19 @@ pub struct EpochReport {
     pub learning_rate: f32,
 }
 
+/// How far [`Trainer::epoch_until`] went.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Progress {
+    /// The whole epoch.
+    Done(EpochReport),
+    /// Stopped before a batch, after `updates` updates of this epoch.
+    Stopped {
+        /// Updates made in this epoch before the stop.
+        updates: u32,
+    },
+}
+
 /// Trains a model, one batch or one epoch at a time, in caller-provided work space.
 ///
 /// A step whose loss, gradient, new parameters or new optimiser state would not be
@@ -243,6 +256,24 @@ impl<'w> Trainer<'w> {
         order: &mut [u32],
         scratch: &mut [f32],
     ) -> Result<EpochReport, Error> {
+        match self.epoch_until(model, data, order, scratch, || false)? {
+            Progress::Done(report) => Ok(report),
+            // `stop` never asks to stop.
+            Progress::Stopped { .. } => Err(Error::EmptyDataset),
+        }
+    }
+
+    /// [`epoch`](Self::epoch), asking `stop` before every batch whether to stop there
+    /// (for example on Ctrl-C): then the batches so far are applied, the rest are not,
+    /// and the epoch does not count as done ([`Progress::Stopped`]).
+    pub fn epoch_until(
+        &mut self,
+        model: &mut (impl ModelMut + ?Sized),
+        data: &(impl Dataset + ?Sized),
+        order: &mut [u32],
+        scratch: &mut [f32],
+        mut stop: impl FnMut() -> bool,
+    ) -> Result<Progress, Error> {
         let len = data.len();
         if len == 0 {
             return Err(Error::EmptyDataset);
@@ -258,11 +289,14 @@ impl<'w> Trainer<'w> {
         let mut total = 0.0f32;
         let mut updates = 0;
         for batch in order.chunks(size) {
+            if stop() {
+                return Ok(Progress::Stopped { updates });
+            }
             total += self.step(model, data, batch, scratch)? * batch.len() as f32;
             updates += 1;
         }
         self.epoch = self.epoch.saturating_add(1);
-        Ok(EpochReport { loss: total / len as f32, updates, learning_rate })
+        Ok(Progress::Done(EpochReport { loss: total / len as f32, updates, learning_rate }))
     }
 
     /// Scales the gradient down to the configured global norm. The norm is computed as

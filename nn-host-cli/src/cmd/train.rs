@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use nn_core::data::{Dataset, Samples};
 use nn_core::suffix::{cache_outputs, Cached};
-use nn_core::train::{evaluate, work_len, TrainConfig};
+use nn_core::train::{evaluate, work_len, Progress, TrainConfig};
 use nn_core::{Activation, Biases, Error, Loss, Model, Optimizer, Schedule, Trainer};
 
 use nn_core::data::shuffle;
@@ -244,25 +244,6 @@ impl History {
     }
 }
 
-/// A data set that ends when `stop` is set: nn-core's step then fails before writing
-/// anything, so the parameters stay those of the last complete batch.
-struct Interruptible<'a, D: ?Sized> {
-    data: &'a D,
-    stop: Option<&'a AtomicBool>,
-}
-
-impl<D: Dataset + ?Sized> Dataset for Interruptible<'_, D> {
-    fn len(&self) -> usize {
-        self.data.len()
-    }
-    fn sample(&self, index: usize) -> Option<(&[f32], &[f32])> {
-        match self.stop {
-            Some(stop) if stop.load(Ordering::Relaxed) => None,
-            _ => self.data.sample(index),
-        }
-    }
-}
-
 /// The loss and accuracy of `net` over `data`.
 fn score(
     net: &Network,
@@ -338,19 +319,22 @@ pub fn fit(
         elapsed: Duration::ZERO,
     };
     let stopping = || plan.stop.is_some_and(|s| s.load(Ordering::Relaxed));
-    let view = Interruptible { data, stop: plan.stop };
     let started = Instant::now();
     for epoch in 1..=epochs {
         let result = match (trained, &cached) {
             (Some(k), Some(cached)) => {
-                let cached = Interruptible { data: cached, stop: plan.stop };
                 let (_, mut last) = net.split_last(k).map_err(hyper)?;
-                trainer.epoch(&mut last, &cached, &mut order, &mut scratch)
+                trainer.epoch_until(&mut last, cached, &mut order, &mut scratch, stopping)
             }
-            _ => trainer.epoch(&mut *net, &view, &mut order, &mut scratch),
+            _ => trainer.epoch_until(&mut *net, data, &mut order, &mut scratch, stopping),
         };
         match result {
-            Ok(report) => {
+            // Ctrl-C, seen at a batch boundary: no update of that batch was applied.
+            Ok(Progress::Stopped { .. }) => {
+                history.stopped = Some(Stop::Interrupted { epoch, updates: trainer.updates() });
+                break;
+            }
+            Ok(Progress::Done(report)) => {
                 // nn-core's step writes only finite parameters after a finite loss; a
                 // score that is not finite still means the model left f32's range.
                 let mut watch = |set: Option<&Samples>| match set {
@@ -394,12 +378,6 @@ pub fn fit(
                     history.stopped = Some(Stop::Interrupted { epoch: epoch + 1, updates: trainer.updates() });
                     break;
                 }
-            }
-            // A stop seen at an epoch's start reads as an empty data set, within an epoch as a
-            // missing sample: either way no update of that batch was applied.
-            Err(Error::EmptyDataset | Error::SampleIndex { .. }) if stopping() => {
-                history.stopped = Some(Stop::Interrupted { epoch, updates: trainer.updates() });
-                break;
             }
             Err(error @ Error::NonFinite) => {
                 // nn-core wrote nothing for the failing step; keep the updates before it
