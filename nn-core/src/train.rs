@@ -517,6 +517,33 @@ mod tests {
         assert_eq!((a.updates(), b.updates()), (30, 30));
     }
 
+    #[test]
+    fn a_stopped_epoch_keeps_the_batches_before_the_stop_and_no_more() {
+        let config = TrainConfig { shuffle: true, seed: 9, ..TrainConfig::sgd(Loss::HalfSse, 0.5) };
+        let mut start: Small = Small::default();
+        Init::Xavier.apply(&mut start, &mut Rng::new(4));
+        let (mut stopped, mut stepped) = (start, start);
+        let (mut w1, mut w2) = ([0.0; Small::PARAMS], [0.0; Small::PARAMS]);
+        let mut a = Trainer::new(config, &stopped, &mut w1).unwrap();
+        let mut b = Trainer::new(config, &stepped, &mut w2).unwrap();
+        let (mut scratch, mut order) = ([0.0; Small::SCRATCH], [0u32; 3]);
+        let mut asked = 0;
+        let progress = a.epoch_until(&mut stopped, &DATA, &mut order, &mut scratch, || {
+            asked += 1;
+            asked == 3
+        });
+        assert_eq!(progress, Ok(Progress::Stopped { updates: 2 }));
+        // The same two batches, in the same shuffled order, by hand.
+        let mut same = [0u32, 1, 2];
+        shuffle(&mut same, &mut Rng::new(9));
+        assert_eq!(order, same);
+        for &i in &same[..2] {
+            b.step(&mut stepped, &DATA, &[i], &mut scratch).unwrap();
+        }
+        assert_eq!(stopped, stepped);
+        assert_eq!(a.updates(), 2);
+    }
+
     type Unit = (Dense<1, 1, Identity>,);
 
     /// One SGD step of `w, b = f32::MAX` on `x = −1`, `t = 1`: `o = −MAX + MAX = 0`, so
