@@ -439,43 +439,81 @@ pub fn sgd_step<M: ModelMut + ?Sized>(
 }
 
 /// [`sgd_step`] for the [`crate::Trainer`], which must change nothing on a refused step:
-/// after the forward and backward pass, the update is made only when a bound proves that
-/// every new parameter is finite (`|θ − η·δ·x| ≤ max|θ| + η·max|δ|·max|x|`, in `f32`
-/// operations, which round monotonically). `Ok(None)` when the bound is not finite: the
-/// model is untouched and the caller decides by computing the update in full.
+/// the update also writes every parameter's old value to `kept` (the flat parameter
+/// order, [`Model::param_count`] long; one store more per parameter), and when a new
+/// value is not finite the old ones are put back from it, bit for bit, and the step
+/// returns [`Error::NonFinite`].
 #[inline(always)]
-pub(crate) fn sgd_step_bounded<M: ModelMut + ?Sized>(
+pub(crate) fn sgd_step_restorable<M: ModelMut + ?Sized>(
     model: &mut M,
     (input, target): (&[f32], &[f32]),
     config: SgdConfig,
     scratch: &mut [f32],
-) -> Result<Option<f32>, Error> {
+    kept: &mut [f32],
+) -> Result<f32, Error> {
+    let expected = model.param_count();
+    if kept.len() != expected {
+        return Err(Error::ParamCount { expected, found: kept.len() });
+    }
     let (widths, value) = backprop(model, input, target, config.loss, scratch)?;
-    let mut step = 0.0f32;
-    let mut param = 0.0f32;
-    {
-        let first = first_input(model, input, scratch, widths)?;
-        let split = after_backprop(scratch, widths)?;
-        let mut start = 0usize;
-        for_each_layer_index!(model.depth(), |l| {
-            let spec = model.spec(l);
-            let (x, delta) = layer_slices(l, spec, start, first, split)?;
-            // Sums of magnitudes bound their maxima and keep a NaN (`0·∞`) that `max`
-            // would drop. A bias moves by `η·δ`, hence the `max(1)`.
-            step += magnitude(delta) * magnitude(x).max(1.0);
-            param += magnitude(model.weights(l));
-            if config.biases == Biases::Train {
-                param += magnitude(model.biases(l));
-            }
-            start += spec.outputs;
-        });
+    let first = first_input(model, input, scratch, widths)?;
+    let split = after_backprop(scratch, widths)?;
+    let mut start = 0usize;
+    let mut rest = &mut *kept;
+    let mut check = FiniteCheck::new();
+    for_each_layer_index!(model.depth(), |l| {
+        let spec = model.spec(l);
+        let (x, delta) = layer_slices(l, spec, start, first, split)?;
+        let (kw, tail) = core::mem::take(&mut rest).split_at_mut(spec.inputs * spec.outputs);
+        let (kb, tail) = tail.split_at_mut(spec.outputs);
+        sgd_outer_keeping(model.layer_mut(l), (kw, kb), delta, x, config.learning_rate, config.biases, &mut check);
+        rest = tail;
+        start += spec.outputs;
+    });
+    // A failed quick check is confirmed value by value (see `FiniteCheck`).
+    if !check.passed() && !(0..model.depth()).all(|l| each_finite(model.weights(l)) && each_finite(model.biases(l))) {
+        model.load_params(kept)?;
+        return Err(Error::NonFinite);
     }
-    if !(param + config.learning_rate * step).is_finite() {
-        return Ok(None);
+    Ok(value)
+}
+
+/// [`sgd_outer`], also writing each parameter's value before the update to `kept`
+/// (biases too when they are frozen, so `kept` is the whole layer as it was). The same
+/// [`descend`] per parameter, so the same bits.
+#[inline(always)]
+fn sgd_outer_keeping(
+    (weights, biases): (&mut [f32], &mut [f32]),
+    (kept_w, kept_b): (&mut [f32], &mut [f32]),
+    delta: &[f32],
+    input: &[f32],
+    learning_rate: f32,
+    train: Biases,
+    check: &mut FiniteCheck,
+) {
+    if input.is_empty() {
+        return;
     }
-    // Proven finite: the update's own check can only pass.
-    sgd_update(model, input, scratch, widths, config)?;
-    Ok(Some(value))
+    let rows = weights.chunks_exact_mut(input.len()).zip(kept_w.chunks_exact_mut(input.len()));
+    for ((row, kept), &d) in rows.zip(delta) {
+        for ((w, k), &x) in row.iter_mut().zip(kept.iter_mut()).zip(input) {
+            let old = *w;
+            let new = descend(old, learning_rate, d * x);
+            check.note(new);
+            *k = old;
+            *w = new;
+        }
+        along_the_row();
+    }
+    for ((b, k), &d) in biases.iter_mut().zip(kept_b.iter_mut()).zip(delta) {
+        let old = *b;
+        *k = old;
+        if train == Biases::Train {
+            let new = descend(old, learning_rate, d);
+            check.note(new);
+            *b = new;
+        }
+    }
 }
 
 /// The largest `|v|` of `values`, or `+∞` if one is not finite (NaN included), from the

@@ -4,7 +4,7 @@
 use crate::data::{shuffle, Dataset};
 use crate::error::{Error, Hyperparameter};
 use crate::init::Rng;
-use crate::kernel::{gradient, magnitude, sample_loss, sgd_step_bounded, SgdConfig};
+use crate::kernel::{gradient, magnitude, sample_loss, sgd_step_restorable, SgdConfig};
 use crate::loss::Loss;
 use crate::math;
 use crate::model::{Model, ModelMut};
@@ -111,10 +111,12 @@ pub enum Progress {
 ///
 /// A step whose loss, gradient, new parameters or new optimiser state would not be
 /// finite changes nothing and returns [`Error::NonFinite`]; the caller can lower the rate
-/// with [`set_learning_rate`](Self::set_learning_rate) and go on. The update is written
-/// in one pass when a bound on its magnitudes (one read of the parameters, gradient and
-/// state) proves every new value finite; otherwise it is first computed without being
-/// written, and written only if all of it is finite.
+/// with [`set_learning_rate`](Self::set_learning_rate) and go on. A one-sample step of
+/// plain SGD is fused as [`crate::sgd_step`] and keeps the old parameters in the gradient
+/// buffer while it writes, to put them back if a new value is not finite. Other steps
+/// write the update in one pass when a bound on its magnitudes (one read of the
+/// parameters, gradient and state) proves every new value finite; otherwise it is first
+/// computed without being written, and written only if all of it is finite.
 ///
 /// ```
 /// use nn_core::{activation::{Identity}, train::work_len, Dense, Loss, Network, TrainConfig, Trainer};
@@ -182,7 +184,7 @@ impl<'w> Trainer<'w> {
 
     /// The last batch's mean gradient (after clipping), in the flat parameter order. A
     /// one-sample step of plain SGD without decay or clipping is fused (as
-    /// [`crate::sgd_step`]) and does not write it.
+    /// [`crate::sgd_step`]) and leaves the parameters before it here instead.
     pub fn gradient(&self) -> &[f32] {
         self.grads
     }
@@ -204,7 +206,8 @@ impl<'w> Trainer<'w> {
         }
         let lr = self.learning_rate();
         if let [index] = *batch {
-            if let Some(loss) = self.fused_sgd(model, data, index as usize, lr, scratch)? {
+            if let Some(result) = self.fused_sgd(model, data, index as usize, lr, scratch) {
+                let loss = result?;
                 self.updates = self.updates.saturating_add(1);
                 return Ok(loss);
             }
@@ -227,9 +230,10 @@ impl<'w> Trainer<'w> {
     }
 
     /// A one-sample step of plain SGD without decay or clipping, fused as
-    /// [`crate::sgd_step`] (no gradient buffer, the same `f32` operations as the general
-    /// path: `(−0 + δx)/1 = δx`), when its bound proves the update finite; `None`
-    /// (nothing changed) when the step must take the general path.
+    /// [`crate::sgd_step`] (the same `f32` operations as the general path:
+    /// `(−0 + δx)/1 = δx`), with the gradient buffer holding the old parameters while the
+    /// new ones are written, so that a refused step puts them back bit for bit; `None`
+    /// when the step must take the general path.
     fn fused_sgd(
         &mut self,
         model: &mut (impl ModelMut + ?Sized),
@@ -237,13 +241,13 @@ impl<'w> Trainer<'w> {
         index: usize,
         learning_rate: f32,
         scratch: &mut [f32],
-    ) -> Result<Option<f32>, Error> {
+    ) -> Option<Result<f32, Error>> {
         let c = self.config;
         if c.optimizer != Optimizer::Sgd || c.weight_decay != 0.0 || c.clip_norm != 0.0 {
-            return Ok(None);
+            return None;
         }
         let config = SgdConfig { loss: c.loss, learning_rate, biases: c.biases };
-        sgd_step_bounded(model, sample(data, index)?, config, scratch)
+        Some(sample(data, index).and_then(|s| sgd_step_restorable(model, s, config, scratch, self.grads)))
     }
 
     /// One pass over `data` in batches of `batch_size`, in the order `order` (which must
@@ -547,8 +551,8 @@ mod tests {
     type Unit = (Dense<1, 1, Identity>,);
 
     /// One SGD step of `w, b = f32::MAX` on `x = −1`, `t = 1`: `o = −MAX + MAX = 0`, so
-    /// `∂E/∂w = 2(o − t)·x = 2`, `∂E/∂b = −2`, and the magnitude bound (`2·MAX`) is not
-    /// finite: the step is decided by computing it in full.
+    /// `∂E/∂w = 2(o − t)·x = 2`, `∂E/∂b = −2`: at the edge of f32, where the step is
+    /// taken only when every new value is finite (the fused path writes and puts back).
     fn step_at_the_top(learning_rate: f32) -> (Result<f32, Error>, Unit) {
         let mut net: Unit = (Dense::new([[f32::MAX]], [f32::MAX]),);
         let mut work = [0.0; Unit::PARAMS];
@@ -559,7 +563,7 @@ mod tests {
     }
 
     #[test]
-    fn a_step_the_bound_cannot_prove_is_still_taken_when_finite_and_refused_when_not() {
+    fn a_step_at_the_edge_is_taken_when_finite_and_refused_bit_for_bit_when_not() {
         // lr 1: w = MAX − 2 and b = MAX + 2 both round to MAX.
         let (result, net) = step_at_the_top(1.0);
         assert_eq!(result, Ok(1.0));
@@ -571,6 +575,22 @@ mod tests {
             (net.0.weights[0][0].to_bits(), net.0.biases[0].to_bits()),
             (f32::MAX.to_bits(), f32::MAX.to_bits())
         );
+    }
+
+    #[test]
+    fn a_refused_fused_step_with_frozen_biases_puts_back_exactly_what_was_there() {
+        // w = MAX, b = −MAX, x = 1: o = 0, ∂E/∂w = 2(0 − 1)·1 = −2, so w + 2e38 overflows.
+        let mut net: Unit = (Dense::new([[f32::MAX]], [-f32::MAX]),);
+        let mut work = [0.5; Unit::PARAMS];
+        let config = TrainConfig { biases: Biases::Frozen, ..TrainConfig::sgd(Loss::Sse, 1e38) };
+        let mut trainer = Trainer::new(config, &net, &mut work).unwrap();
+        let mut scratch = [0.0; Unit::SCRATCH];
+        assert_eq!(trainer.step(&mut net, &[([1.0], [1.0])], &[0], &mut scratch), Err(Error::NonFinite));
+        assert_eq!(
+            (net.0.weights[0][0].to_bits(), net.0.biases[0].to_bits()),
+            (f32::MAX.to_bits(), (-f32::MAX).to_bits())
+        );
+        assert_eq!(trainer.updates(), 0);
     }
 
     #[test]
