@@ -47,8 +47,9 @@ fn timed(train: &mut dyn FnMut(u32), n: u32) {
 
 /// Work space for the largest case (64-32-10 with momentum: 2 × 2410 floats).
 const MAX_WORK: usize = 2 * 2410;
-/// Scratch for the largest case (64-32-10: 2·42 + 10 floats).
-const MAX_SCRATCH: usize = 94;
+/// Scratch for the largest case (64-32-10: 2·42 + 10 floats; its frozen layer alone,
+/// 2·32 + 32).
+const MAX_SCRATCH: usize = 96;
 /// Buffered examples.
 const EXAMPLES: usize = 24;
 
