@@ -439,10 +439,9 @@ pub fn sgd_step<M: ModelMut + ?Sized>(
 }
 
 /// [`sgd_step`] for the [`crate::Trainer`], which must change nothing on a refused step:
-/// the update also writes every parameter's old value to `kept` (the flat parameter
-/// order, [`Model::param_count`] long; one store more per parameter), and when a new
-/// value is not finite the old ones are put back from it, bit for bit, and the step
-/// returns [`Error::NonFinite`].
+/// each layer is copied to `kept` (the flat parameter order, [`Model::param_count`] long)
+/// before [`sgd_outer`] updates it, and when a new value is not finite the old ones are
+/// put back from it, bit for bit, and the step returns [`Error::NonFinite`].
 #[inline(always)]
 pub(crate) fn sgd_step_restorable<M: ModelMut + ?Sized>(
     model: &mut M,
@@ -466,7 +465,11 @@ pub(crate) fn sgd_step_restorable<M: ModelMut + ?Sized>(
         let (x, delta) = layer_slices(l, spec, start, first, split)?;
         let (kw, tail) = core::mem::take(&mut rest).split_at_mut(spec.inputs * spec.outputs);
         let (kb, tail) = tail.split_at_mut(spec.outputs);
-        sgd_outer_keeping(model.layer_mut(l), (kw, kb), delta, x, config.learning_rate, config.biases, &mut check);
+        let (weights, biases) = model.layer_mut(l);
+        // The layer as it was, then the update of `sgd_step` itself.
+        kw.iter_mut().zip(weights.iter()).for_each(|(k, &w)| *k = w);
+        kb.iter_mut().zip(biases.iter()).for_each(|(k, &b)| *k = b);
+        sgd_outer((weights, biases), delta, x, config.learning_rate, config.biases, &mut check);
         rest = tail;
         start += spec.outputs;
     });
@@ -476,44 +479,6 @@ pub(crate) fn sgd_step_restorable<M: ModelMut + ?Sized>(
         return Err(Error::NonFinite);
     }
     Ok(value)
-}
-
-/// [`sgd_outer`], also writing each parameter's value before the update to `kept`
-/// (biases too when they are frozen, so `kept` is the whole layer as it was). The same
-/// [`descend`] per parameter, so the same bits.
-#[inline(always)]
-fn sgd_outer_keeping(
-    (weights, biases): (&mut [f32], &mut [f32]),
-    (kept_w, kept_b): (&mut [f32], &mut [f32]),
-    delta: &[f32],
-    input: &[f32],
-    learning_rate: f32,
-    train: Biases,
-    check: &mut FiniteCheck,
-) {
-    if input.is_empty() {
-        return;
-    }
-    let rows = weights.chunks_exact_mut(input.len()).zip(kept_w.chunks_exact_mut(input.len()));
-    for ((row, kept), &d) in rows.zip(delta) {
-        for ((w, k), &x) in row.iter_mut().zip(kept.iter_mut()).zip(input) {
-            let old = *w;
-            let new = descend(old, learning_rate, d * x);
-            check.note(new);
-            *k = old;
-            *w = new;
-        }
-        along_the_row();
-    }
-    for ((b, k), &d) in biases.iter_mut().zip(kept_b.iter_mut()).zip(delta) {
-        let old = *b;
-        *k = old;
-        if train == Biases::Train {
-            let new = descend(old, learning_rate, d);
-            check.note(new);
-            *b = new;
-        }
-    }
 }
 
 /// The largest `|v|` of `values`, or `+∞` if one is not finite (NaN included), from the
