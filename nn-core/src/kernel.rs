@@ -467,8 +467,12 @@ pub(crate) fn sgd_step_restorable<M: ModelMut + ?Sized>(
         let (kb, tail) = tail.split_at_mut(spec.outputs);
         let (weights, biases) = model.layer_mut(l);
         // The layer as it was, then the update of `sgd_step` itself.
-        kw.iter_mut().zip(weights.iter()).for_each(|(k, &w)| *k = w);
-        kb.iter_mut().zip(biases.iter()).for_each(|(k, &b)| *k = b);
+        // `split_at_mut` above sized `kw` and `kb` from the spec that `backprop` checked
+        // the layer against; `get_mut` says so without a panic path.
+        if let (Some(kw), Some(kb)) = (kw.get_mut(..weights.len()), kb.get_mut(..biases.len())) {
+            kw.copy_from_slice(weights);
+            kb.copy_from_slice(biases);
+        }
         sgd_outer((weights, biases), delta, x, config.learning_rate, config.biases, &mut check);
         rest = tail;
         start += spec.outputs;
