@@ -409,8 +409,8 @@ impl SgdConfig {
 /// `θ −= η·∂L/∂θ`. Returns the sample's loss before the update.
 ///
 /// Nothing is changed when the loss or a delta is not finite ([`Error::NonFinite`]). An
-/// update that overflows a parameter is reported as [`Error::NonFinite`] after the fact;
-/// [`crate::Trainer`] restores the parameters in that case.
+/// update that overflows a parameter is reported as [`Error::NonFinite`] after the fact,
+/// with the parameters written; [`crate::Trainer`] never writes such a step.
 ///
 /// ```
 /// use nn_core::{activation::Identity, sgd_step, Dense, Loss, Network, SgdConfig};
@@ -429,6 +429,84 @@ pub fn sgd_step<M: ModelMut + ?Sized>(
     scratch: &mut [f32],
 ) -> Result<f32, Error> {
     let (widths, value) = backprop(model, input, target, config.loss, scratch)?;
+    if !sgd_update(model, input, scratch, widths, config)? {
+        // A failed quick check is confirmed value by value (see `FiniteCheck`).
+        if !(0..model.depth()).all(|l| each_finite(model.weights(l)) && each_finite(model.biases(l))) {
+            return Err(Error::NonFinite);
+        }
+    }
+    Ok(value)
+}
+
+/// [`sgd_step`] for the [`crate::Trainer`], which must change nothing on a refused step:
+/// each layer is copied to `kept` (the flat parameter order, [`Model::param_count`] long)
+/// before [`sgd_outer`] updates it, and when a new value is not finite the old ones are
+/// put back from it, bit for bit, and the step returns [`Error::NonFinite`].
+#[inline(always)]
+pub(crate) fn sgd_step_restorable<M: ModelMut + ?Sized>(
+    model: &mut M,
+    (input, target): (&[f32], &[f32]),
+    config: SgdConfig,
+    scratch: &mut [f32],
+    kept: &mut [f32],
+) -> Result<f32, Error> {
+    let expected = model.param_count();
+    if kept.len() != expected {
+        return Err(Error::ParamCount { expected, found: kept.len() });
+    }
+    let (widths, value) = backprop(model, input, target, config.loss, scratch)?;
+    let first = first_input(model, input, scratch, widths)?;
+    let split = after_backprop(scratch, widths)?;
+    let mut start = 0usize;
+    let mut rest = &mut *kept;
+    let mut check = FiniteCheck::new();
+    for_each_layer_index!(model.depth(), |l| {
+        let spec = model.spec(l);
+        let (x, delta) = layer_slices(l, spec, start, first, split)?;
+        let (kw, tail) = core::mem::take(&mut rest).split_at_mut(spec.inputs * spec.outputs);
+        let (kb, tail) = tail.split_at_mut(spec.outputs);
+        let (weights, biases) = model.layer_mut(l);
+        // The layer as it was, then the update of `sgd_step` itself.
+        // `split_at_mut` above sized `kw` and `kb` from the spec that `backprop` checked
+        // the layer against; `get_mut` says so without a panic path.
+        if let (Some(kw), Some(kb)) = (kw.get_mut(..weights.len()), kb.get_mut(..biases.len())) {
+            kw.copy_from_slice(weights);
+            kb.copy_from_slice(biases);
+        }
+        sgd_outer((weights, biases), delta, x, config.learning_rate, config.biases, &mut check);
+        rest = tail;
+        start += spec.outputs;
+    });
+    // A failed quick check is confirmed value by value (see `FiniteCheck`).
+    if !check.passed() && !(0..model.depth()).all(|l| each_finite(model.weights(l)) && each_finite(model.biases(l))) {
+        model.load_params(kept)?;
+        return Err(Error::NonFinite);
+    }
+    Ok(value)
+}
+
+/// The largest `|v|` of `values`, or `+∞` if one is not finite (NaN included), from the
+/// bits: for `f32` the magnitude's bit pattern orders like the magnitude.
+#[inline(always)]
+pub(crate) fn magnitude(values: &[f32]) -> f32 {
+    let largest = values.iter().fold(0u32, |m, v| m.max(v.to_bits() & 0x7fff_ffff));
+    if largest >= f32::INFINITY.to_bits() {
+        f32::INFINITY
+    } else {
+        f32::from_bits(largest)
+    }
+}
+
+/// The update of [`sgd_step`] after [`backprop`]: `θ −= η·δ·x` layer by layer through
+/// [`sgd_outer`]; returns whether the quick finiteness check of the new values passed.
+#[inline(always)]
+fn sgd_update<M: ModelMut + ?Sized>(
+    model: &mut M,
+    input: &[f32],
+    scratch: &[f32],
+    widths: usize,
+    config: SgdConfig,
+) -> Result<bool, Error> {
     let input = first_input(model, input, scratch, widths)?;
     let scratch = after_backprop(scratch, widths)?;
     let mut start = 0usize;
@@ -440,11 +518,7 @@ pub fn sgd_step<M: ModelMut + ?Sized>(
         sgd_outer(model.layer_mut(l), delta, x, config.learning_rate, config.biases, &mut check);
         start += spec.outputs;
     });
-    // A failed quick check is confirmed value by value (see `FiniteCheck`).
-    if !check.passed() && !(0..model.depth()).all(|l| each_finite(model.weights(l)) && each_finite(model.biases(l))) {
-        return Err(Error::NonFinite);
-    }
-    Ok(value)
+    Ok(check.passed())
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ pub mod model;
 mod optim;
 pub mod perceptron;
 pub mod scaling;
+pub mod suffix;
 pub mod train;
 
 pub use activation::Activation;

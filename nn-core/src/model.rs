@@ -412,6 +412,42 @@ impl<S: AsRef<[LayerSpec]>, P: AsRef<[f32]> + AsMut<[f32]>> Mlp<S, P> {
     }
 }
 
+impl<S: AsRef<[LayerSpec]>, P: AsRef<[f32]> + AsMut<[f32]>> Mlp<S, P> {
+    /// The network split before its last `trained` layers: the frozen layers below, to
+    /// run forward only, and the trained ones, a network of their own over the same
+    /// parameters (the tail of the flat run). [`Error::LayerCount`] (with `max` the most
+    /// layers that can be trained apart, `depth − 1`) unless `1 ≤ trained < depth`.
+    ///
+    /// ```
+    /// use nn_core::{Activation::{Identity, Sigmoid}, LayerSpec, Mlp, Model};
+    /// let specs = [LayerSpec::new(2, 3, Sigmoid), LayerSpec::new(3, 1, Identity)];
+    /// let mut net = Mlp::new(specs, [0.5f32; 13])?;
+    /// let (frozen, trained) = net.split_last(1)?;
+    /// assert_eq!((frozen.param_count(), trained.param_count(), trained.inputs()), (9, 4, 3));
+    /// assert!(net.split_last(2).is_err() && net.split_last(0).is_err());
+    /// # Ok::<(), nn_core::Error>(())
+    /// ```
+    #[allow(clippy::type_complexity)]
+    pub fn split_last(
+        &mut self,
+        trained: usize,
+    ) -> Result<(Mlp<&[LayerSpec], &[f32]>, Mlp<&[LayerSpec], &mut [f32]>), Error> {
+        let depth = self.specs.as_ref().len();
+        if trained == 0 || trained >= depth {
+            return Err(Error::LayerCount { max: depth.saturating_sub(1), found: trained });
+        }
+        let first = depth - trained;
+        let offset = self.offset(first);
+        let specs = self.specs.as_ref().split_at_checked(first);
+        let found = self.params.as_ref().len();
+        let params = self.params.as_mut().split_at_mut_checked(offset);
+        let (Some((frozen_specs, trained_specs)), Some((frozen, rest))) = (specs, params) else {
+            return Err(Error::ParamCount { expected: offset, found });
+        };
+        Ok((Mlp { specs: frozen_specs, params: &*frozen }, Mlp { specs: trained_specs, params: rest }))
+    }
+}
+
 impl<S: AsRef<[LayerSpec]>, P: AsRef<[f32]>> Model for Mlp<S, P> {
     fn depth(&self) -> usize {
         self.specs.as_ref().len()
@@ -523,6 +559,19 @@ impl<S: AsRef<[LayerSpec]>, P: AsRef<[f32]> + AsMut<[f32]>, Q> Scaled<Mlp<S, P>,
     /// The flat parameter run of the network behind the stage, mutable.
     pub fn params_mut(&mut self) -> &mut [f32] {
         self.model.params_mut()
+    }
+}
+
+impl<S: AsRef<[LayerSpec]>, P: AsRef<[f32]> + AsMut<[f32]>, Q: AsRef<[f32]>> Scaled<Mlp<S, P>, Q> {
+    /// [`Mlp::split_last`] behind the stage: the frozen layers keep the input-scaling
+    /// stage in front of them; the trained layers take the frozen layers' outputs.
+    #[allow(clippy::type_complexity)]
+    pub fn split_last(
+        &mut self,
+        trained: usize,
+    ) -> Result<(Scaled<Mlp<&[LayerSpec], &[f32]>, &[f32]>, Mlp<&[LayerSpec], &mut [f32]>), Error> {
+        let (frozen, trained) = self.model.split_last(trained)?;
+        Ok((Scaled { model: frozen, scaling: self.scaling.view() }, trained))
     }
 }
 

@@ -33,6 +33,20 @@ pub(crate) enum Apply {
     Commit,
 }
 
+/// Bounds of the magnitudes an update reads in one segment (each at least the largest
+/// `|value|`, `+∞` for a value that is not finite): [`Optimizer::bound`]'s input.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub(crate) struct Magnitudes {
+    /// The parameters.
+    pub param: f32,
+    /// The gradient.
+    pub grad: f32,
+    /// The first state (velocity, Adam's `m`, RMSProp's `v`).
+    pub first: f32,
+    /// The second state (Adam's `v`).
+    pub second: f32,
+}
+
 /// A gradient-descent rule.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -144,6 +158,39 @@ impl Optimizer {
         }
     }
 
+    /// An upper bound on the magnitude of every new parameter and state value that
+    /// [`update`](Self::update) would compute for a segment whose values are bounded by
+    /// `m`, or a value that is not finite where none is proven. The bound follows each
+    /// update's expression tree with magnitudes, in the same `f32` operations, which
+    /// round monotonically; the denominators `√v̂ + ε` and `√v + ε` are at least `ε`. So
+    /// a finite bound proves the update finite, and the trainer writes it in one pass.
+    pub(crate) fn bound(self, m: Magnitudes, lr: f32, decay: f32, step: u32) -> f32 {
+        let g = m.grad + decay * m.param;
+        match self {
+            Optimizer::Sgd => m.param + lr * g,
+            Optimizer::Momentum { momentum } => {
+                let vel = momentum * m.first + g;
+                m.param + lr * vel + vel
+            }
+            Optimizer::Nesterov { momentum } => {
+                let vel = momentum * m.first + g;
+                m.param + lr * (g + momentum * vel) + vel
+            }
+            Optimizer::Adam { beta1, beta2, epsilon } | Optimizer::AdamW { beta1, beta2, epsilon } => {
+                // AdamW's θ·(1 − ηλ) is at most |θ|, and its gradient has no decay term.
+                let g = if matches!(self, Optimizer::AdamW { .. }) { m.grad } else { g };
+                let c1 = 1.0 - math::pow(beta1, step as f32);
+                let m_new = beta1 * m.first + (1.0 - beta1) * g;
+                let v_new = beta2 * m.second + (1.0 - beta2) * (g * g);
+                m.param + lr * (m_new / c1) / epsilon + m_new + v_new
+            }
+            Optimizer::RmsProp { alpha, epsilon } => {
+                let v_new = alpha * m.first + (1.0 - alpha) * (g * g);
+                m.param + lr * g / epsilon + v_new
+            }
+        }
+    }
+
     /// Updates one segment: `params`, its gradient `grads`, and its state `m` and `v`
     /// (as long as `params` where the optimiser keeps that state, else empty). `step` is
     /// the 1-based update count (Adam's bias correction), `decay` the weight decay: an L2
@@ -152,7 +199,8 @@ impl Optimizer {
     ///
     /// With [`Apply::DryRun`] nothing is written: the update is only computed, and the
     /// return value says whether every new parameter and state value would be finite.
-    /// The trainer runs it that way first, so a diverging step never touches anything.
+    /// The trainer runs it that way first when [`bound`](Self::bound) proves nothing,
+    /// so a diverging step never touches anything.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn update(
         self,
@@ -382,6 +430,50 @@ mod tests {
         let (mut m, mut v) = ([0.0f32], [0.0f32]);
         assert!(Optimizer::ADAM.update(&mut q, &[0.0], &mut m, &mut v, 0.1, 0.5, 1, Apply::Commit));
         assert!((q[0] - 1.9).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_bound_holds_every_new_value_and_is_not_finite_for_a_non_finite_input() {
+        let all = [
+            Optimizer::Sgd,
+            Optimizer::Momentum { momentum: 0.9 },
+            Optimizer::Nesterov { momentum: 0.5 },
+            Optimizer::ADAM,
+            Optimizer::ADAMW,
+            Optimizer::RMSPROP,
+        ];
+        let mut rng = crate::init::Rng::new(11);
+        let mut draw = |scale: f32| (rng.uniform() * 2.0 - 1.0) * scale;
+        for (trial, optimizer) in all.iter().cycle().take(600).enumerate() {
+            let scale = [1e-3, 1.0, 1e3, 1e12][trial % 4];
+            let (lr, decay, step) = (0.05 + draw(0.04), if trial % 3 == 0 { 0.01 } else { 0.0 }, 1 + trial as u32 % 7);
+            let mut p: [f32; 5] = core::array::from_fn(|_| draw(scale));
+            let g: [f32; 5] = core::array::from_fn(|_| draw(scale));
+            let mut m: [f32; 5] = core::array::from_fn(|_| draw(scale));
+            // Adam's and RMSProp's v is a running mean of squares: not negative.
+            let mut v: [f32; 5] = core::array::from_fn(|_| draw(scale).abs());
+            if matches!(optimizer, Optimizer::RmsProp { .. }) {
+                m.iter_mut().for_each(|x| *x = x.abs());
+            }
+            let per = optimizer.state_per_param();
+            let first: &mut [f32] = if per >= 1 { &mut m } else { &mut [] };
+            let second: &mut [f32] = if per == 2 { &mut v } else { &mut [] };
+            let largest = |x: &[f32]| x.iter().fold(0.0f32, |a, b| a.max(b.abs()));
+            let mags =
+                Magnitudes { param: largest(&p), grad: largest(&g), first: largest(first), second: largest(second) };
+            let bound = optimizer.bound(mags, lr, decay, step);
+            assert!(bound.is_finite(), "{optimizer:?} scale {scale}");
+            assert!(optimizer.update(&mut p, &g, first, second, lr, decay, step, Apply::Commit));
+            let new = largest(&p).max(largest(first)).max(largest(second));
+            assert!(new <= bound, "{optimizer:?}: {new} > {bound}");
+            for bad in [f32::NAN, f32::INFINITY] {
+                for k in 0..2 {
+                    let mut worse = mags;
+                    *[&mut worse.param, &mut worse.grad][k] = bad;
+                    assert!(!optimizer.bound(worse, lr, decay, step).is_finite(), "{optimizer:?} {bad} in {k}");
+                }
+            }
+        }
     }
 
     #[test]

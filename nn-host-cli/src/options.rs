@@ -147,6 +147,16 @@ pub fn epochs(s: &str) -> Result<u32, String> {
     }
 }
 
+/// How many of the last layers to train (`--train-last`): a whole number of at least 1
+/// (the model's depth is checked once it is loaded).
+pub fn train_last(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<i128>() {
+        Ok(n) if n < 1 => Err("expected at least 1 layer to train (0 would train nothing)".into()),
+        Ok(n) => usize::try_from(n).map_err(|_| "expected at most the model's number of layers".into()),
+        Err(_) => Err("expected a whole number of layers, such as 1".into()),
+    }
+}
+
 /// A fraction strictly between 0 and 1 (`--validation-split`).
 pub fn fraction(s: &str) -> Result<f32, String> {
     let v = parse_f32(s)?;

@@ -20,8 +20,10 @@ use std::io::Write;
 use std::time::Instant;
 
 use nn_core::activation::Sigmoid;
+use nn_core::data::Samples;
 use nn_core::init::{Init, Rng};
-use nn_core::{forward, sgd_step, Dense, Loss, Network, SgdConfig};
+use nn_core::train::work_len;
+use nn_core::{forward, sgd_step, Dense, Loss, Network, Optimizer, SgdConfig, TrainConfig, Trainer};
 
 use crate::error::CliError;
 use crate::outln;
@@ -85,6 +87,46 @@ pub struct Args {
     /// Print only the JSON line.
     #[arg(long)]
     pub json: bool,
+    /// What takes the steps: `fused` (one `nn_core::sgd_step` per sample, the baseline's
+    /// loop) or nn-core's general `Trainer` (batch 1, samples in order, the divergence
+    /// guard on) with plain SGD (the same bits as `fused`), momentum 0.9 or Adam.
+    #[arg(long, value_enum, default_value_t = Stepper::Fused)]
+    pub step: Stepper,
+}
+
+/// What takes the benchmark's steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Stepper {
+    /// `nn_core::sgd_step`, one per sample.
+    Fused,
+    /// `Trainer` with plain SGD, batch 1.
+    TrainerSgd,
+    /// `Trainer` with momentum 0.9, batch 1.
+    TrainerMomentum,
+    /// `Trainer` with Adam (0.9, 0.999, 1e-8), batch 1.
+    TrainerAdam,
+}
+
+impl Stepper {
+    /// The name on the command line and in the report.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Stepper::Fused => "fused",
+            Stepper::TrainerSgd => "trainer-sgd",
+            Stepper::TrainerMomentum => "trainer-momentum",
+            Stepper::TrainerAdam => "trainer-adam",
+        }
+    }
+
+    /// The trainer's optimiser (`None` for the fused step).
+    pub const fn optimizer(self) -> Option<Optimizer> {
+        match self {
+            Stepper::Fused => None,
+            Stepper::TrainerSgd => Some(Optimizer::Sgd),
+            Stepper::TrainerMomentum => Some(Optimizer::Momentum { momentum: 0.9 }),
+            Stepper::TrainerAdam => Some(Optimizer::ADAM),
+        }
+    }
 }
 
 /// A duration in seconds: positive and at most an hour.
@@ -204,6 +246,8 @@ pub fn dataset_loss<N: Network>(net: &N, data: &BenchData) -> Result<(f64, f64),
 pub struct BenchReport {
     /// The network.
     pub net: BenchNet,
+    /// What took the steps.
+    pub stepper: Stepper,
     /// Median over five runs of steps per CPU second (per wall second where CPU time
     /// cannot be read).
     pub steps_per_s: f64,
@@ -245,13 +289,36 @@ pub fn params_fnv1a<N: Network>(net: &N) -> u32 {
 
 /// [`params_fnv1a`] after `steps` steps (samples in order) from the seed-1 weights.
 pub fn check_after<N: Network>(data: &BenchData, steps: usize) -> Result<u32, nn_core::Error> {
+    check_after_with::<N>(data, steps, Stepper::Fused)
+}
+
+/// [`check_after`] with the steps taken by `stepper`.
+pub fn check_after_with<N: Network>(data: &BenchData, steps: usize, stepper: Stepper) -> Result<u32, nn_core::Error> {
     let mut net: N = init_net(1);
     let mut scratch = vec![0.0f32; N::SCRATCH];
+    let samples = Samples::new(&data.x, data.inputs, &data.t, data.outputs)?;
+    let mut work = vec![0.0f32; work_len(N::PARAMS, stepper.optimizer().unwrap_or(Optimizer::Sgd))];
+    let mut trainer = Trainer::new(trainer_config(data, stepper), &net, &mut work)?;
     for k in 0..steps {
-        let (x, t) = data.sample(k % data.len());
-        sgd_step(&mut net, (x, t), SgdConfig::new(Loss::HalfSse, data.learning_rate), &mut scratch)?;
+        let s = k % data.len();
+        match stepper {
+            Stepper::Fused => {
+                let (x, t) = data.sample(s);
+                sgd_step(&mut net, (x, t), SgdConfig::new(Loss::HalfSse, data.learning_rate), &mut scratch)?;
+            }
+            _ => {
+                trainer.step(&mut net, &samples, &[s as u32], &mut scratch)?;
+            }
+        }
     }
     Ok(params_fnv1a(&net))
+}
+
+/// The [`Trainer`]'s configuration for `stepper`: the baseline's loss and rate, batch 1,
+/// samples in order.
+fn trainer_config(data: &BenchData, stepper: Stepper) -> TrainConfig {
+    let optimizer = stepper.optimizer().unwrap_or(Optimizer::Sgd);
+    TrainConfig { optimizer, ..TrainConfig::sgd(Loss::HalfSse, data.learning_rate) }
 }
 
 impl BenchReport {
@@ -259,11 +326,12 @@ impl BenchReport {
     pub fn to_json(&self) -> String {
         format!(
             concat!(
-                "{{\"net\":\"{}\",\"steps_per_s\":{:.6e},\"min_steps_per_s\":{:.6e},\"max_steps_per_s\":{:.6e},",
+                "{{\"net\":\"{}\",\"step\":\"{}\",\"steps_per_s\":{:.6e},\"min_steps_per_s\":{:.6e},\"max_steps_per_s\":{:.6e},",
                 "\"wall_steps_per_s\":{:.6e},\"steps_per_run\":{},\"final_mse\":{:.6e},\"final_loss\":{:.6e},",
                 "\"clock\":\"{}\",\"params_fnv1a_after_1000_steps\":\"{:08x}\"}}"
             ),
             self.net,
+            self.stepper.name(),
             self.steps_per_s,
             self.min_steps_per_s,
             self.max_steps_per_s,
@@ -300,10 +368,27 @@ fn median5(mut v: [f64; 5]) -> (f64, f64, f64) {
 /// Trains `N` from the seed-1 init for about `seconds` per run (five runs, after
 /// calibration) and reports the rates.
 pub fn bench_net<N: Network>(net_id: BenchNet, seconds: f64) -> Result<BenchReport, nn_core::Error> {
+    bench_net_with::<N>(net_id, seconds, Stepper::Fused)
+}
+
+/// [`bench_net`] with the steps taken by `stepper`.
+pub fn bench_net_with<N: Network>(
+    net_id: BenchNet,
+    seconds: f64,
+    stepper: Stepper,
+) -> Result<BenchReport, nn_core::Error> {
     let data = bench_data(net_id);
-    let params_fnv = check_after::<N>(&data, CHECK_STEPS)?;
+    let params_fnv = check_after_with::<N>(&data, CHECK_STEPS, stepper)?;
     let mut net: N = init_net(1);
     let mut scratch = vec![0.0f32; N::SCRATCH];
+    let samples = Samples::new(&data.x, data.inputs, &data.t, data.outputs)?;
+    let mut order = vec![0u32; data.len()];
+    let mut work = vec![0.0f32; work_len(N::PARAMS, stepper.optimizer().unwrap_or(Optimizer::Sgd))];
+    let mut trainer = Trainer::new(trainer_config(&data, stepper), &net, &mut work)?;
+    let mut epoch = |net: &mut N, data: &BenchData, scratch: &mut [f32]| match stepper {
+        Stepper::Fused => epoch(net, data, scratch),
+        _ => trainer.epoch(net, &samples, &mut order, scratch).map(|_| ()),
+    };
     let seconds = if seconds.is_finite() && seconds > 0.0 { seconds } else { 2.0 };
     let clock = if thread_cpu_s().is_some() { "thread_cpu" } else { "wall" };
 
@@ -336,6 +421,7 @@ pub fn bench_net<N: Network>(net_id: BenchNet, seconds: f64) -> Result<BenchRepo
     let (final_mse, final_loss) = dataset_loss(&net, &data)?;
     Ok(BenchReport {
         net: net_id,
+        stepper,
         steps_per_s,
         min_steps_per_s,
         max_steps_per_s,
@@ -351,10 +437,10 @@ pub fn bench_net<N: Network>(net_id: BenchNet, seconds: f64) -> Result<BenchRepo
 /// Runs the benchmark `args` asks for.
 pub fn measure(args: &Args) -> Result<BenchReport, nn_core::Error> {
     match args.net {
-        BenchNet::Xor => bench_net::<XorNet>(args.net, args.seconds),
-        BenchNet::Mazur => bench_net::<MazurNet>(args.net, args.seconds),
-        BenchNet::Mid => bench_net::<MidNet>(args.net, args.seconds),
-        BenchNet::Wide => bench_net::<WideNet>(args.net, args.seconds),
+        BenchNet::Xor => bench_net_with::<XorNet>(args.net, args.seconds, args.step),
+        BenchNet::Mazur => bench_net_with::<MazurNet>(args.net, args.seconds, args.step),
+        BenchNet::Mid => bench_net_with::<MidNet>(args.net, args.seconds, args.step),
+        BenchNet::Wide => bench_net_with::<WideNet>(args.net, args.seconds, args.step),
     }
 }
 
@@ -471,6 +557,26 @@ mod tests {
         }
     }
 
+    /// nn-core's `Trainer` with plain SGD and batch 1 takes the same steps as
+    /// `sgd_step`, bit for bit, on every benchmark network; momentum takes others.
+    #[test]
+    fn the_trainers_plain_sgd_is_the_fused_step_bit_for_bit() {
+        fn both<N: Network>(net: BenchNet) -> (u32, u32, u32) {
+            let data = bench_data(net);
+            let run = |s| check_after_with::<N>(&data, 300, s).unwrap();
+            (run(Stepper::Fused), run(Stepper::TrainerSgd), run(Stepper::TrainerMomentum))
+        }
+        for (fused, trainer, momentum) in [
+            both::<XorNet>(BenchNet::Xor),
+            both::<MazurNet>(BenchNet::Mazur),
+            both::<MidNet>(BenchNet::Mid),
+            both::<WideNet>(BenchNet::Wide),
+        ] {
+            assert_eq!(fused, trainer);
+            assert_ne!(fused, momentum);
+        }
+    }
+
     #[test]
     fn seconds_are_checked() {
         assert_eq!(seconds("0.5"), Ok(0.5));
@@ -480,7 +586,7 @@ mod tests {
     #[test]
     fn the_last_line_is_one_json_object() {
         let mut out = Vec::new();
-        run(&Args { net: BenchNet::Mazur, seconds: 0.01, json: false }, &mut out).unwrap();
+        run(&Args { net: BenchNet::Mazur, seconds: 0.01, json: false, step: Stepper::Fused }, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         let last = text.lines().last().unwrap();
         let v: serde_json::Value = serde_json::from_str(last).unwrap();

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use nn_core::data::{Dataset, Samples};
-use nn_core::train::{evaluate, work_len, TrainConfig};
+use nn_core::suffix::{cache_outputs, Cached};
+use nn_core::train::{evaluate, work_len, Progress, TrainConfig};
 use nn_core::{Activation, Biases, Error, Loss, Model, Optimizer, Schedule, Trainer};
 
 use nn_core::data::shuffle;
@@ -103,6 +104,11 @@ pub struct Args {
     /// Leave the biases as they are.
     #[arg(long)]
     pub freeze_biases: bool,
+    /// Train only the last K layers (fine-tuning), from 1 to the model's number of
+    /// layers: the layers below keep their parameters, run forward once per sample, and
+    /// their outputs are kept, so an epoch costs only the trained layers.
+    #[arg(long, value_name = "K", value_parser = options::train_last, allow_hyphen_values = true)]
+    pub train_last: Option<usize>,
     /// Standardise the inputs: store in the model an input-scaling stage of each input
     /// column's mean and standard deviation over the training data (scale 1 for a column
     /// that does not vary), replacing any stage the model had; every later `nn` command,
@@ -186,6 +192,9 @@ pub struct Plan<'a> {
     pub stop: Option<&'a AtomicBool>,
     /// The model's classes, for accuracy.
     pub classes: Option<usize>,
+    /// Train only this many of the last layers (fewer than the model has; `None` or the
+    /// model's depth trains them all).
+    pub train_last: Option<usize>,
 }
 
 /// Where a run stopped before its last epoch, other than by divergence.
@@ -235,25 +244,6 @@ impl History {
     }
 }
 
-/// A data set that ends when `stop` is set: nn-core's step then fails before writing
-/// anything, so the parameters stay those of the last complete batch.
-struct Interruptible<'a, D: ?Sized> {
-    data: &'a D,
-    stop: Option<&'a AtomicBool>,
-}
-
-impl<D: Dataset + ?Sized> Dataset for Interruptible<'_, D> {
-    fn len(&self) -> usize {
-        self.data.len()
-    }
-    fn sample(&self, index: usize) -> Option<(&[f32], &[f32])> {
-        match self.stop {
-            Some(stop) if stop.load(Ordering::Relaxed) => None,
-            _ => self.data.sample(index),
-        }
-    }
-}
-
 /// The loss and accuracy of `net` over `data`.
 fn score(
     net: &Network,
@@ -282,11 +272,33 @@ pub fn fit(
     mut on_epoch: impl FnMut(&EpochRecord),
 ) -> Result<History, CliError> {
     let hyper = |e: Error| CliError::bad(format!("invalid training options: {e}"));
-    let mut work = vec![0.0f32; work_len(net.param_count(), config.optimizer)];
-    let mut trainer = Trainer::new(config, &*net, &mut work).map_err(hyper)?;
+    let internal = |e: Error| CliError::bad(format!("the model and the data do not fit together: {e}"));
+    let depth = net.depth();
+    let trained = plan.train_last.filter(|&k| k < depth);
+    // With a frozen part: its outputs for every sample, computed once.
+    let mut rows = Vec::new();
+    let trained_params = match trained {
+        Some(k) => {
+            let (frozen, trained) = net.split_last(k).map_err(hyper)?;
+            rows = vec![0.0f32; data.len() * frozen.outputs()];
+            let mut scratch = vec![0.0f32; frozen.scratch_len()];
+            cache_outputs(&frozen, data, &mut rows, &mut scratch).map_err(internal)?;
+            trained.param_count()
+        }
+        None => net.param_count(),
+    };
+    let cached = match trained {
+        Some(_) => Some(Cached::new(&rows, data).map_err(internal)?),
+        None => None,
+    };
+    let mut work = vec![0.0f32; work_len(trained_params, config.optimizer)];
+    let mut trainer = match trained {
+        Some(k) => Trainer::new(config, &net.split_last(k).map_err(hyper)?.1, &mut work),
+        None => Trainer::new(config, &*net, &mut work),
+    }
+    .map_err(hyper)?;
     let mut order = vec![0u32; data.len()];
     let mut scratch = vec![0.0f32; net.scratch_len()];
-    let internal = |e: Error| CliError::bad(format!("the model and the data do not fit together: {e}"));
     let initial_loss = evaluate(&*net, data, config.loss, &mut scratch).map_err(internal)?;
     if !initial_loss.is_finite() {
         return Err(CliError::bad(format!(
@@ -307,11 +319,22 @@ pub fn fit(
         elapsed: Duration::ZERO,
     };
     let stopping = || plan.stop.is_some_and(|s| s.load(Ordering::Relaxed));
-    let view = Interruptible { data, stop: plan.stop };
     let started = Instant::now();
     for epoch in 1..=epochs {
-        match trainer.epoch(&mut *net, &view, &mut order, &mut scratch) {
-            Ok(report) => {
+        let result = match (trained, &cached) {
+            (Some(k), Some(cached)) => {
+                let (_, mut last) = net.split_last(k).map_err(hyper)?;
+                trainer.epoch_until(&mut last, cached, &mut order, &mut scratch, stopping)
+            }
+            _ => trainer.epoch_until(&mut *net, data, &mut order, &mut scratch, stopping),
+        };
+        match result {
+            // Ctrl-C, seen at a batch boundary: no update of that batch was applied.
+            Ok(Progress::Stopped { .. }) => {
+                history.stopped = Some(Stop::Interrupted { epoch, updates: trainer.updates() });
+                break;
+            }
+            Ok(Progress::Done(report)) => {
                 // nn-core's step writes only finite parameters after a finite loss; a
                 // score that is not finite still means the model left f32's range.
                 let mut watch = |set: Option<&Samples>| match set {
@@ -355,12 +378,6 @@ pub fn fit(
                     history.stopped = Some(Stop::Interrupted { epoch: epoch + 1, updates: trainer.updates() });
                     break;
                 }
-            }
-            // A stop seen at an epoch's start reads as an empty data set, within an epoch as a
-            // missing sample: either way no update of that batch was applied.
-            Err(Error::EmptyDataset | Error::SampleIndex { .. }) if stopping() => {
-                history.stopped = Some(Stop::Interrupted { epoch, updates: trainer.updates() });
-                break;
             }
             Err(error @ Error::NonFinite) => {
                 // nn-core wrote nothing for the failing step; keep the updates before it
@@ -618,6 +635,16 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         model.meta.scaling = Some(data.standardize()?);
     }
     let mut net = model.network()?;
+    if let Some(k) = args.train_last {
+        if k > net.depth() {
+            return Err(CliError::bad(format!(
+                "--train-last {k}: {} has {}; expected 1 to {}",
+                model_path.display(),
+                model_file::count(net.depth(), "layer"),
+                net.depth()
+            )));
+        }
+    }
     let samples = data.samples()?;
     let validation_samples = validation.as_ref().map(DataFile::samples).transpose()?;
     let batch = match args.batch_size {
@@ -653,6 +680,13 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         if args.no_shuffle { ", in file order" } else { ", shuffled" },
         if args.freeze_biases { ", biases frozen" } else { "" },
     );
+    if let Some(k) = args.train_last.filter(|&k| k < net.depth()) {
+        let frozen = match net.depth() - k {
+            1 => "layer 1 is frozen".to_string(),
+            f => format!("layers 1 to {f} are frozen"),
+        };
+        outln!(out, "training only the last {k} of the {} layers; {frozen}", net.depth());
+    }
     if let Some(names) = &data.classes {
         outln!(out, "classes (from the label column): {}", names.join(", "));
     }
@@ -683,6 +717,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         patience: args.early_stopping,
         stop: Some(&STOP),
         classes: model.classes(),
+        train_last: args.train_last,
     };
     let history = fit(&mut net, &samples, config, args.epochs, plan, |r| {
         if let Some(bar) = &bar {
