@@ -6,6 +6,7 @@
 
 use core::fmt;
 
+use crate::sensor::{SampleSource, Scale};
 use crate::window::{Sample, Window, WINDOW};
 use embedded_hal::delay::DelayNs;
 use embedded_hal::i2c::I2c;
@@ -126,6 +127,19 @@ impl<I2C: I2c> Accelerometer<I2C> {
     /// Gives the bus back.
     pub fn release(self) -> I2C {
         self.sensor.destroy()
+    }
+}
+
+/// The LSM303AGR as a generic [`SampleSource`]: three axes in milli-g, features in g.
+impl<I2C: I2c> SampleSource<3> for Accelerometer<I2C> {
+    type Error = AccelError<I2C::Error>;
+
+    fn try_read(&mut self) -> Result<Option<[i32; 3]>, Self::Error> {
+        Ok(self.try_sample()?.map(|s| s.map(i32::from)))
+    }
+
+    fn scale(&self) -> Scale {
+        Scale::MILLI_G_AS_G
     }
 }
 

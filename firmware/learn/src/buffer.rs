@@ -162,6 +162,13 @@ impl<const N: usize> Dataset for ExampleBuffer<N> {
     }
 }
 
+/// The gesture buffer as the generic classifier's labelled data.
+impl<const N: usize> crate::classifier::LabelledData for ExampleBuffer<N> {
+    fn class(&self, index: usize) -> Option<usize> {
+        self.examples.get(index).map(|e| e.label.index())
+    }
+}
+
 /// One example as a data set of one sample: online training steps on the window just
 /// read ([`nn_core::Trainer::step`] with batch `[0]`).
 impl Dataset for Example {

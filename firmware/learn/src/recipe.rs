@@ -2,10 +2,10 @@
 //! bit ([`Recipe`]), and [`train`], which trains it on an [`ExampleBuffer`] with work
 //! space on the stack.
 
-use nn_core::data::Order;
+use crate::classifier::{self, Holdout, LearnError, Scaling};
 use nn_core::init::{Init, Rng};
 use nn_core::train::{work_len, EpochReport};
-use nn_core::{Biases, Error, Loss, Network, Optimizer, Schedule, TrainConfig, Trainer};
+use nn_core::{Biases, Error, Loss, Network, Optimizer, Schedule, TrainConfig};
 
 use crate::buffer::ExampleBuffer;
 use crate::gesture::GestureNet;
@@ -48,6 +48,19 @@ impl Recipe {
         },
     };
 
+    /// The same recipe as the generic classifier's: no held-out part, no early
+    /// stopping, no scaling (the gesture features are used as computed).
+    pub const fn generic(&self) -> classifier::Recipe {
+        classifier::Recipe {
+            init_seed: self.init_seed,
+            epochs: self.epochs,
+            config: self.config,
+            holdout: Holdout::None,
+            patience: 0,
+            scaling: Scaling::Identity,
+        }
+    }
+
     /// A freshly initialised network.
     pub fn initial_net(&self) -> GestureNet {
         let mut net = GestureNet::default();
@@ -63,21 +76,23 @@ pub fn train<const N: usize>(
     net: &mut GestureNet,
     data: &ExampleBuffer<N>,
     recipe: &Recipe,
-    mut on_epoch: impl FnMut(u32, &EpochReport),
+    on_epoch: impl FnMut(u32, &EpochReport),
 ) -> Result<EpochReport, Error> {
     let needed = work_len(<GestureNet as Network>::PARAMS, recipe.config.optimizer);
     if needed > WORK {
         return Err(Error::BufferTooSmall { needed, found: WORK });
     }
+    if data.is_empty() || recipe.epochs == 0 {
+        return Err(Error::EmptyDataset);
+    }
     let mut work = [0.0f32; WORK];
     let mut scratch = [0.0f32; <GestureNet as Network>::SCRATCH];
-    let mut order = Order::<N>::new(data.len())?;
-    let mut trainer = Trainer::new(recipe.config, net, &mut work)?;
-    let mut last = Err(Error::EmptyDataset);
-    for epoch in 0..recipe.epochs {
-        let report = trainer.epoch(net, data, order.as_mut_slice(), &mut scratch)?;
-        on_epoch(epoch, &report);
-        last = Ok(report);
-    }
-    last
+    let report = classifier::train::<_, _, N>(net, data, &recipe.generic(), &mut work, &mut scratch, on_epoch)
+        .map_err(|e| match e {
+            LearnError::Net(e) => e,
+            // A class without examples: nn-core has no word for it; the gesture learner
+            // never trains before every class has PER_CLASS_MIN examples.
+            _ => Error::EmptyDataset,
+        })?;
+    Ok(report.last)
 }

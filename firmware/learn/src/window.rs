@@ -7,7 +7,8 @@
 //! correctly rounded square root, so the host and a Cortex-M (with or without FPU)
 //! produce the same bits.
 
-use core::fmt;
+use crate::features::{FeatureSet, Quality};
+use crate::sensor::Scale;
 
 /// Samples per second the firmware reads from the accelerometer.
 pub const SAMPLE_RATE_HZ: u32 = 50;
@@ -41,21 +42,25 @@ pub type Features = [f32; FEATURES];
 /// assert_eq!(features(&window), [0.0, 0.0, 1.0, 0.0, 0.0, 0.0]);
 /// ```
 pub fn features(window: &Window) -> Features {
-    let mut out = [0.0; FEATURES];
-    let n = WINDOW as i64;
-    for axis in 0..3 {
-        let (sum, sum_sq) = window.iter().fold((0i64, 0i64), |(s, q), sample| {
-            let v = i64::from(sample[axis]);
-            (s + v, q + v * v)
-        });
-        // n² · variance, exact: n·Σx² − (Σx)² ≥ 0 by Cauchy–Schwarz.
-        let n2_var = n * sum_sq - sum * sum;
-        let scale = (WINDOW as f32) * 1000.0;
-        out[axis] = sum as f32 / scale;
-        out[3 + axis] = libm::sqrtf(n2_var as f32) / scale;
-    }
-    out
+    // The gesture demo is one configuration of the generic features: 3 axes, 32 samples,
+    // mean and standard deviation, counts in milli-g. The set and the width agree, so the
+    // generic function cannot refuse; its arithmetic is exactly the above.
+    crate::features::features(&widen(window), Scale::MILLI_G_AS_G, FeatureSet::GESTURE).unwrap_or([f32::NAN; FEATURES])
 }
+
+/// The window as the generic code's `i32` counts.
+fn widen(window: &Window) -> [[i32; 3]; WINDOW] {
+    window.map(|s| s.map(i32::from))
+}
+
+/// The gesture demo's quality check: the LSM303AGR's rails at ±4 g, [`SATURATED_MIN`]
+/// samples at a rail, and stuck windows refused.
+pub const QUALITY: Quality = Quality {
+    rail_low: -(FULL_SCALE_MG as i32) - 2,
+    rail_high: FULL_SCALE_MG as i32,
+    saturated_min: SATURATED_MIN,
+    refuse_stuck: true,
+};
 
 /// Samples of a window that may sit at a full-scale rail before the window is
 /// [`WindowFault::Saturated`]: half of the window.
@@ -67,35 +72,9 @@ pub fn features(window: &Window) -> Features {
 /// (its strongest shake stays under 2.5 g).
 pub const SATURATED_MIN: usize = WINDOW / 2;
 
-/// Why a window is unfit to train on or to classify.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[non_exhaustive]
-pub enum WindowFault {
-    /// Every sample is identical on all three axes: the output registers stopped
-    /// updating. A powered accelerometer is never that quiet: its noise at rest is a few
-    /// milli-g, more than the 2 mg step, so 96 identical readings do not happen.
-    Stuck,
-    /// At least [`SATURATED_MIN`] samples have an axis at (or beyond) a full-scale rail,
-    /// `FULL_SCALE_MG` or `-FULL_SCALE_MG - 2`.
-    Saturated,
-    /// A feature came out non-finite. This cannot happen for `i16` samples (the sums are
-    /// exact and bounded, see [`features`]); the check makes the guarantee not depend on
-    /// that argument.
-    NonFinite,
-}
-
-impl fmt::Display for WindowFault {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            WindowFault::Stuck => "stuck (every sample identical)",
-            WindowFault::Saturated => "saturated (half the window at full scale)",
-            WindowFault::NonFinite => "non-finite features",
-        })
-    }
-}
-
-impl core::error::Error for WindowFault {}
+/// Why a window is unfit to train on or to classify (the generic
+/// [`crate::features::WindowFault`]).
+pub use crate::features::WindowFault;
 
 /// Checks that `window` looks like a working accelerometer: not [stuck](WindowFault::Stuck),
 /// not [saturated](WindowFault::Saturated).
@@ -109,18 +88,7 @@ impl core::error::Error for WindowFault {}
 /// assert_eq!(check_window(&window), Ok(()));
 /// ```
 pub fn check_window(window: &Window) -> Result<(), WindowFault> {
-    let at_rail = |v: i16| v >= FULL_SCALE_MG || v <= -FULL_SCALE_MG - 2;
-    // Saturation first: a window pinned to a rail is also constant, and "saturated"
-    // says more about it.
-    let railed = window.iter().filter(|s| s.iter().any(|&v| at_rail(v))).count();
-    if railed >= SATURATED_MIN {
-        return Err(WindowFault::Saturated);
-    }
-    let first = window[0];
-    if window.iter().all(|s| *s == first) {
-        return Err(WindowFault::Stuck);
-    }
-    Ok(())
+    crate::features::check(&widen(window), &QUALITY)
 }
 
 /// [`features`] of a window that passes [`check_window`], every value checked finite:

@@ -10,7 +10,11 @@
 //! size) on the gesture network and the 2-4-1 network; `recipe::train` (the firmware's
 //! training), `gesture::predict`, `window::features`, `window::checked_features`; the
 //! codec (`encode`, `decode`, `Decoded::load_into`), which the firmware uses to save and
-//! resume the model.
+//! resume the model; the generic learner: `features::features` and `features::check` of
+//! any feature set (6 axes) and of the gesture set (3 axes), `classifier::learn`,
+//! `classifier::predict`, `classifier::score` and `replay::replay` on the 6-axis,
+//! 4-class, 60-example configuration with an opaque recipe (holdout, early stopping,
+//! scaling on or off).
 //!
 //! Each is a `#[no_mangle]` function of its own so that `--features find-panics` (the
 //! handler then loops instead) leaves a binary in which the callers of the panic
@@ -25,10 +29,16 @@ use cortex_m_rt::entry;
 use nn_core::activation::Sigmoid;
 use nn_core::codec;
 use nn_core::train::{work_len, Trainer};
-use nn_core::{forward, sgd_step, Biases, Dense, Error, Loss, Network, Optimizer, Schedule, SgdConfig, TrainConfig};
+use nn_core::{
+    forward, sgd_step, Biases, Dense, Error, Loss, Network, Optimizer, Scaled, Schedule, SgdConfig, TrainConfig,
+};
 use nn_learn::buffer::{Example, ExampleBuffer};
+use nn_learn::classifier::{self, Examples, Holdout, LearnError};
+use nn_learn::features::{self, FeatureSet, Quality, WindowFault};
 use nn_learn::gesture::{self, Gesture, GestureNet};
 use nn_learn::recipe::{self, Recipe};
+use nn_learn::replay::{self, GeneralNet, Record, ReplayConfig, ReplayError, Split};
+use nn_learn::sensor::Scale;
 use nn_learn::window::{self, Features, Window, WINDOW};
 
 /// The small network of the examples.
@@ -164,6 +174,94 @@ pub fn nopanic_codec(net: &mut GestureNet, out: &mut [u8; 512], foreign: &[u8]) 
     Ok(n)
 }
 
+/// The generic learner's 6-axis, 4-class, 60-example configuration: features per axis and
+/// of the magnitude, [`GeneralNet`], learned scaling, holdout and early stopping.
+const F6: usize = FeatureSet::GENERAL.len(6);
+type Net6 = GeneralNet<F6, 4>;
+type Model6 = Scaled<Net6, [f32; F6]>;
+const WORK6: usize = work_len(<Net6 as Network>::PARAMS, Optimizer::Adam { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
+
+/// Any feature set of a window of raw counts, and the quality check.
+#[no_mangle]
+#[inline(never)]
+pub fn nopanic_generic_features(
+    window: &[[i32; 6]; 32],
+    scale: Scale,
+    set: FeatureSet,
+) -> Result<[f32; F6], WindowFault> {
+    features::check(window, &Quality::rails(black_box(-4096), black_box(4094), 32))?;
+    features::features(window, scale, set)
+}
+
+/// The gesture configuration of the generic features (3 axes, 32 samples, mean and std).
+#[no_mangle]
+#[inline(never)]
+pub fn nopanic_generic_features_gesture(window: &[[i32; 3]; 32], scale: Scale) -> Result<[f32; 6], WindowFault> {
+    features::features(window, scale, black_box(FeatureSet::GESTURE))
+}
+
+/// A recipe of the generic classifier whose every field the optimiser must treat as
+/// unknown.
+fn opaque_recipe() -> classifier::Recipe {
+    classifier::Recipe {
+        init_seed: black_box(1),
+        epochs: black_box(2),
+        config: opaque_config(),
+        holdout: match black_box(0u8) {
+            0 => Holdout::None,
+            _ => Holdout::EveryKth(black_box(5)),
+        },
+        patience: black_box(3),
+        scaling: match black_box(0u8) {
+            0 => classifier::Scaling::Identity,
+            _ => classifier::Scaling::Learned,
+        },
+    }
+}
+
+/// The generic classifier, 6 axes, 4 classes, 60 examples: learn (scaling, training with
+/// early stopping), predict with a threshold, score.
+#[no_mangle]
+#[inline(never)]
+pub fn nopanic_generic_learn(examples: &Examples<F6, 4, 60>, x: &[f32; F6]) -> Result<u32, LearnError> {
+    let mut work = [0.0f32; WORK6];
+    let mut scratch = [0.0f32; Model6::SCRATCH];
+    let (model, _) = classifier::learn::<Net6, F6, 4, 60>(examples, &opaque_recipe(), &mut work, &mut scratch)?;
+    let p = classifier::predict::<_, 4>(&model, x, black_box(0.6), &mut scratch)?;
+    let c = classifier::score(&model, examples, &mut scratch)?;
+    Ok(c.correct() + p.best as u32)
+}
+
+/// The replay building block on the 6-axis, 4-class configuration.
+#[no_mangle]
+#[inline(never)]
+pub fn nopanic_replay(
+    records: &[Record<6>],
+    train: &mut Examples<F6, 4, 60>,
+    test: &mut Examples<F6, 4, 60>,
+) -> Result<f32, ReplayError> {
+    let mut work = [0.0f32; WORK6];
+    let mut scratch = [0.0f32; Model6::SCRATCH];
+    let config = ReplayConfig {
+        hop: black_box(16),
+        recipe: opaque_recipe(),
+        split: match black_box(0u8) {
+            0 => Split::EveryKth(black_box(4)),
+            _ => Split::Session(black_box(1)),
+        },
+        ..ReplayConfig::general(black_box(Scale::MILLI_G_AS_G), 16)
+    };
+    let (_, report) = replay::replay::<Net6, 6, 32, F6, 4, 60>(
+        records.iter().copied(),
+        &config,
+        train,
+        test,
+        &mut work,
+        &mut scratch,
+    )?;
+    Ok(report.accuracy())
+}
+
 /// An index the optimiser cannot prove in bounds: the build with this must not link.
 #[cfg(feature = "prove-the-check")]
 #[no_mangle]
@@ -186,6 +284,15 @@ fn main() -> ! {
         let _ = buffer.push(Example { features: nopanic_features(&window), label });
     }
     let mut record = [0u8; 512];
+    let wide: [[i32; 6]; 32] = black_box([[0, 0, 1000, 1, 2, 3]; 32]);
+    let narrow: [[i32; 3]; 32] = black_box([[0, 0, 1000]; 32]);
+    let mut examples = Examples::<F6, 4, 60>::new();
+    for k in 0..black_box(40usize) {
+        let _ = examples.push(classifier::Labelled { features: [k as f32; F6], class: (k % 4) as u8 });
+    }
+    let records: [Record<6>; 64] = black_box([Record { class: 0, session: 0, sample: [1, 2, 3, 4, 5, 6] }; 64]);
+    let mut replay_train = Examples::<F6, 4, 60>::new();
+    let mut replay_test = Examples::<F6, 4, 60>::new();
     let foreign: [u8; 64] = black_box([0u8; 64]);
     loop {
         for (x, t) in &data {
@@ -198,6 +305,11 @@ fn main() -> ! {
         let _ = black_box(nopanic_sensor_train(&mut gesture, &buffer));
         let _ = black_box(nopanic_predict(&gesture, &x));
         let _ = black_box(nopanic_codec(&mut gesture, &mut record, foreign.get(..black_box(64)).unwrap_or(&foreign)));
+        let _ =
+            black_box(nopanic_generic_features(&wide, black_box(Scale::MILLI_G_AS_G), black_box(FeatureSet::GENERAL)));
+        let _ = black_box(nopanic_generic_features_gesture(&narrow, black_box(Scale::MILLI_G_AS_G)));
+        let _ = black_box(nopanic_generic_learn(&examples, &[0.5; F6]));
+        let _ = black_box(nopanic_replay(&records, &mut replay_train, &mut replay_test));
         #[cfg(feature = "prove-the-check")]
         {
             let _ = black_box(nopanic_deliberate_panic(&black_box([1.0; 4]), black_box(7)));

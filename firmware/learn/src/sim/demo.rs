@@ -144,6 +144,20 @@ mod tests {
         assert_eq!(bits(&net), bits(&again));
     }
 
+    /// The demo's trained model is pinned: the CRC-32 of its nn-core codec record is the
+    /// `model_crc` that `nn verify-device` prints for the host, the M4F and the M0
+    /// (firmware/README.md). The gesture demo is a configuration of the generic learner,
+    /// and this holds it to the bits it had before.
+    #[test]
+    fn the_demo_model_keeps_its_bits() {
+        let (net, score) = Demo::DEFAULT.reference().unwrap();
+        let mut bytes = [0u8; 1024];
+        let n = nn_core::codec::encode(&net, &mut bytes).unwrap();
+        let crc = u32::from_le_bytes(bytes[n - 4..n].try_into().unwrap());
+        assert_eq!(crc, 0xf103_d3e0);
+        assert_eq!(score.correct(), 148); // 0.9867 of 150
+    }
+
     /// The spread of held-out accuracy over other sessions (seeds 1–12), for
     /// docs/firmware.md: `cargo test -p nn-learn --release --lib --target
     /// x86_64-unknown-linux-gnu accuracy_across_seeds -- --ignored --nocapture` in `firmware/`.
