@@ -11,7 +11,8 @@
 #    resumes the model from the flash file, a power cut in the middle of saving another
 #    model leaves a good one loadable, so do write and erase errors and a worn-out flash
 #    (--flash-fail, --flash-worn), a flash full of foreign data is taken over, and
-#    --verify matches the host bit for bit;
+#    --verify matches the host bit for bit, and a hung I2C bus after a save (--hang) is
+#    ended by the machine's watchdog, after which the model resumes from flash;
 # 5. Cortex-M0 under QEMU microbit: the same first and second boot, and --verify;
 # 6. on both, the micro:bit's interaction (buttons -> labels -> train -> predict) with a
 #    simulated user, and a HardFault ends the run with a non-zero exit code (4);
@@ -71,8 +72,9 @@ if cargo clippy --release -- -D warnings >"$out/clippy.txt" 2>&1 &&
     cargo clippy --release -p nn-fw-bench -- -D warnings >>"$out/clippy.txt" 2>&1 &&
     cargo clippy --release -p nn-fw-nopanic -- -D warnings >>"$out/clippy.txt" 2>&1 &&
     cargo clippy --release -p nn-learn -- -D warnings >>"$out/clippy.txt" 2>&1 &&
+    cargo clippy -p nn-fw-microbit-v2 -- -D warnings >>"$out/clippy.txt" 2>&1 &&
     cargo clippy -p nn-learn -p memory-map --all-targets --target "$host" -- -D warnings >>"$out/clippy.txt" 2>&1; then
-    ok "cargo clippy -D warnings (thumbv7em-none-eabihf: boards, tools, nn-learn alone; host: tests, placer)"
+    ok "cargo clippy -D warnings (thumbv7em-none-eabihf: boards, tools, nn-learn alone, the micro:bit's debug build with panic-probe; host: tests, placer)"
 else
     bad "cargo clippy (see $out/clippy.txt)"
 fi
@@ -115,7 +117,7 @@ run() {
     NN_FLASH="$flash" QEMU_LOG="$log" cargo run -q --release --target "$target" --bin qemu -- "$@" \
         >"$out/$name.txt" 2>"$out/$name.err"
     code=$?
-    grep -E "^(boot|train: (skipped|epoch +[0-9]+ loss [0-9.]+ \(last\))|persist|power-cut|summary|error|panic|hardfault|faults: injected|longrun: (steps|VIOLATION))" "$out/$name.txt"
+    grep -E "^(boot|train: (skipped|epoch +[0-9]+ loss [0-9.]+ \(last\))|persist|power-cut|hang|summary|error|panic|hardfault|faults: injected|longrun: (steps|VIOLATION))" "$out/$name.txt"
     if [ "$code" -ne "$expect" ]; then
         bad "$name exited $code, expected $expect (see $out/$name.txt, $out/$name.err)"
         return 1
@@ -268,6 +270,21 @@ for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do
         if run "$core-foreign-next" "$target" 0; then
             check_field "$core-foreign-next" source flash
             check_field "$core-foreign-next" model_crc "$crc"
+        fi
+        # A hung I2C bus (a transfer that never ends, as the nRF52 HAL's TWIM waits when a
+        # slave holds the bus): after training and saving, --hang arms mps2-an386's
+        # watchdog and hangs the simulated bus. The watchdog must reset the machine, and
+        # the boot after it resume the model from flash and finish the session.
+        rm -f "$out/flash-$target.img"
+        if run "$core-hang" "$target" 0 --hang; then
+            boots=$(grep -c '^nn-fw:' "$out/$core-hang.txt")
+            if [ "$boots" = 2 ] && grep -q '^hang: watchdog armed' "$out/$core-hang.txt"; then
+                ok "$core-hang: the bus hung after the save, the watchdog reset the machine, 2 boots"
+            else
+                bad "$core-hang: expected a hang and 2 boots, saw $boots boots (see $out/$core-hang.txt)"
+            fi
+            check_field "$core-hang" source flash
+            check_field "$core-hang" model_crc "$crc"
         fi
     fi
     if run "$core-verify" "$target" 0 --verify; then

@@ -204,7 +204,16 @@ impl ModelFile {
             .map_err(|e| CliError::in_file(path, format!("not a valid nn-core binary model: {e}")))?;
         let specs = decoded.specs().to_vec();
         let params: Vec<f32> = decoded.params().collect();
-        Ok(ModelFile { path: path.to_path_buf(), specs, params, meta: Meta::default(), activations: Vec::new() })
+        // The decoder checked the stage's values; `Scaling::new` checks them again, which
+        // costs less than a panic path.
+        let scaling = if decoded.has_scaling() {
+            let stage = Scaling::new(decoded.scaling_mean().collect(), decoded.scaling_scale().collect());
+            Some(stage.map_err(|e| CliError::in_file(path, format!("not a valid nn-core binary model: {e}")))?)
+        } else {
+            None
+        };
+        let meta = Meta { scaling, ..Meta::default() };
+        Ok(ModelFile { path: path.to_path_buf(), specs, params, meta, activations: Vec::new() })
     }
 
     /// A model made in memory (for writing); `path` is where it will go.

@@ -1062,3 +1062,138 @@ fn large_inputs_are_handled_in_bounded_time() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 update"), "{}", String::from_utf8_lossy(&out.stdout));
 }
+
+/// `codec` (a version 1 record of the 2-2-1 `MODEL`) as version 2 with the stage
+/// `mean`, `scale` (raw f32 bits, so NaN can be written), the CRC resealed.
+fn codec_v2(codec: &[u8], mean: [u32; 2], scale: [u32; 2]) -> Vec<u8> {
+    let head = 8 + 3 * 2;
+    let mut v2 = codec[..head].to_vec();
+    v2[4] = 2;
+    for bits in mean.iter().chain(&scale) {
+        v2.extend_from_slice(&bits.to_le_bytes());
+    }
+    v2.extend_from_slice(&codec[head..codec.len() - 4]);
+    let crc = nn_tests::crc32(&v2);
+    v2.extend_from_slice(&crc.to_le_bytes());
+    v2
+}
+
+/// Binary models whose input scaling (codec version 2) is bad, for every reader; bad
+/// stages and labels that do not match the output layer, for every export format; bad
+/// `nn init --standardize` data.
+#[test]
+fn scaled_binaries_exports_and_init_standardize_refuse_bad_input() {
+    let codec = codec_of_model();
+    let one = 1.0f32.to_bits();
+    let good = codec_v2(&codec, [0.5f32.to_bits(), 0], [one, one]);
+    let mut version_3 = codec.clone();
+    version_3[4] = 3;
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("a NaN mean", codec_v2(&codec, [f32::NAN.to_bits(), 0], [one, one]), "input 0's scaling is not a finite mean"),
+        ("an infinite scale", codec_v2(&codec, [0, 0], [one, f32::INFINITY.to_bits()]), "input 1's scaling"),
+        (
+            "a scale of 0",
+            codec_v2(&codec, [0, 0], [0, one]),
+            "input 0's scaling is not a finite mean and a finite, positive scale",
+        ),
+        ("a negative scale", codec_v2(&codec, [0, 0], [one, (-2.0f32).to_bits()]), "input 1's scaling"),
+        (
+            "the identity stage",
+            codec_v2(&codec, [0, 0], [one, one]),
+            "a version 2 record whose input scaling is the identity",
+        ),
+        ("cut in the stage", good[..20].to_vec(), "needs 70 bytes, has 20"),
+        ("cut after the stage", good[..31].to_vec(), "needs 70 bytes, has 31"),
+        ("version 3", version_3, "unsupported format version 3 (expected 1 or 2)"),
+    ];
+    let mut n = 0;
+    for (what, record, expect) in &cases {
+        for (args, _) in readers("bad.bin", "d.csv") {
+            let files = vec![("bad.bin", bytes(record))];
+            let err = refused(&files, &strs(&args), &["bad.bin: not a valid nn-core binary model: ", expect], false);
+            assert!(!err.contains("d.csv"), "{what}: {err}");
+            n += 1;
+        }
+    }
+    // The good version 2 record is read by every reader (the control of the cases above).
+    let d = dir();
+    write(d.path(), "good.bin", &good);
+    write(d.path(), "d.csv", DATA);
+    nn().current_dir(d.path()).args(["predict", "--model", "good.bin", "--data", "d.csv"]).assert().success();
+
+    // Labels that do not match the output layer, a stage of the wrong length or not
+    // finite: every export format refuses them at the model file's place.
+    let labelled =
+        SOFTMAX.replace("\"version\": 1", "\"version\": 2").replace("}]}", "}],\n\"labels\": [\"a\", \"b\"]}");
+    let staged = |stage: &str| {
+        MODEL.replace("\"version\": 1", "\"version\": 2").replace("\n]}", &format!("],\n\"input_scaling\": {stage}}}"))
+    };
+    let models: Vec<(&str, String, &str)> = vec![
+        (
+            "labels",
+            labelled,
+            "bad.json:3:11: labels: has 2 names, expected 3 (one per output of the softmax output layer)",
+        ),
+        (
+            "short mean",
+            staged(r#"{"mean": [0], "scale": [1, 1]}"#),
+            "bad.json:4:27: input_scaling.mean: has 1 value, expected 2",
+        ),
+        (
+            "long scale",
+            staged(r#"{"mean": [0, 0], "scale": [1, 1, 1]}"#),
+            "bad.json:4:44: input_scaling.scale: has 3 values",
+        ),
+        (
+            "huge mean",
+            staged(r#"{"mean": [0, 1e39], "scale": [1, 1]}"#),
+            "bad.json:4:31: input_scaling.mean[1]: 1e39 does not fit in f32",
+        ),
+        ("zero scale", staged(r#"{"mean": [0, 0], "scale": [1, 0]}"#), "bad.json:4:48: input_scaling.scale[1]: is 0"),
+    ];
+    for (what, model, expect) in &models {
+        for format in ["rust", "c", "bin"] {
+            let files = vec![("bad.json", bytes(model))];
+            let args = ["export", "--model", "bad.json", "--format", format, "--out", "x.out"];
+            let err = refused(&files, &args, &[expect], false);
+            assert!(!err.is_empty(), "{what}");
+            n += 1;
+        }
+    }
+
+    // nn init --standardize: the data file is checked as nn train checks it.
+    let init = |data: &str, extra: &[&str]| {
+        let mut args = vec!["init", "--layers", "2,3,1", "--activations", "tanh,sigmoid", "--standardize", data];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--out", "new.json"]);
+        args.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    // (arguments, files to create, what the message holds)
+    type InitCase<'a> = (Vec<String>, Vec<(&'a str, File)>, &'a str);
+    let inits: Vec<InitCase> = vec![
+        (init("none.csv", &[]), vec![], "none.csv: cannot read the file: no such file or directory"),
+        (init("t.csv", &[]), vec![("t.csv", bytes("a,b\n1,2\n3,x\n"))], "t.csv:3:3: \"x\" is not a number"),
+        (init("t.csv", &[]), vec![("t.csv", bytes("a\n1\n"))], "t.csv:1:1: "),
+        (init("t.csv", &[]), vec![("t.csv", bytes("a,b\n1,2\n3,1e39\n"))], "t.csv:3:3: "),
+        (init("t.csv", &[]), vec![("t.csv", bytes(""))], "t.csv: the file is empty"),
+        (
+            init("t.csv", &["--target", "zz"]),
+            vec![("t.csv", bytes("a,b,y\n1,2,0\n"))],
+            "t.csv:1:1: --target \"zz\": no such column",
+        ),
+        (
+            s_vec(&["init", "--layers", "2,1", "--activations", "sigmoid", "--target", "y", "--out", "new.json"]),
+            vec![],
+            "--no-header and --target describe the --standardize data; give --standardize DATA",
+        ),
+    ];
+    for (args, files, expect) in &inits {
+        refused(files, &strs(args), &[expect], false);
+        n += 1;
+    }
+    println!("scaled binaries, exports and init --standardize: {n} cases refused with exit 2");
+}
+
+fn s_vec(v: &[&str]) -> Vec<String> {
+    v.iter().map(|a| a.to_string()).collect()
+}

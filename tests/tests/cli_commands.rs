@@ -295,41 +295,6 @@ fn export_bin_round_trips_through_every_command() {
 }
 
 #[test]
-fn export_refuses_a_model_whose_scaling_it_cannot_carry() {
-    let d = dir();
-    write(d.path(), "m.json", XOR_JSON);
-    write(d.path(), "d.csv", XOR_CSV);
-    nn().current_dir(d.path())
-        .args([
-            "train",
-            "--model",
-            "m.json",
-            "--data",
-            "d.csv",
-            "--loss",
-            "bce",
-            "--lr",
-            "0.1",
-            "--epochs",
-            "2",
-            "--standardize",
-        ])
-        .args(["--out", "scaled.json"])
-        .assert()
-        .success();
-    for format in ["rust", "c", "bin"] {
-        let out = nn()
-            .current_dir(d.path())
-            .args(["export", "--model", "scaled.json", "--format", format, "--out", "x.out"])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{format}: {}", stderr_of(&out));
-        assert!(stderr_of(&out).contains("scaled.json: the model has an input-scaling stage"), "{}", stderr_of(&out));
-        assert!(!d.path().join("x.out").exists(), "{format}: no partial output");
-    }
-}
-
-#[test]
 fn train_writes_log_plot_and_summary() {
     let d = dir();
     write(d.path(), "m.json", XOR_JSON);

@@ -1,8 +1,20 @@
 //! The LSM303AGR accelerometer, configured for gesture windows.
 //!
-//! Configuration: high-resolution mode (12 bit), ±4 g, 50 Hz output data rate, block
-//! data update on. A sample is then an integer number of milli-g on a 2 mg grid, the
-//! same grid the gesture simulator (`sim::gestures::GestureSim`) produces.
+//! Configuration: high-resolution mode (12 bit), 50 Hz output data rate, block data
+//! update on, and a [`FullScale`] of ±4 g ([`Accelerometer::new`], the simulated
+//! sessions) or ±8 g (the micro:bit, [`FullScale::BOARD`]). A sample is then an integer
+//! number of milli-g on a 2 mg (±4 g) or 4 mg (±8 g) grid; the gesture simulator
+//! (`sim::gestures::GestureSim`) produces the 2 mg one.
+//!
+//! # Turn-on time
+//!
+//! After a power-up or a mode change the chip's first samples are not settled: the
+//! datasheet (LSM303AGR, table 12, "turn-on time") gives 7/ODR in high-resolution mode,
+//! 140 ms at 50 Hz. `lsm303agr` 1.1 waits that many *microseconds* (its
+//! `set_accel_mode_and_odr` calls `delay_us(140)`), so every set-up here ends with a
+//! wait of its own, [`TURN_ON_MS`], through the caller's `DelayNs`: the first window
+//! after a set-up (at boot and after every re-initialisation by [`crate::reader`]) no
+//! longer starts with unsettled samples.
 
 use core::fmt;
 
@@ -15,6 +27,60 @@ use lsm303agr::{mode, AccelMode, AccelOutputDataRate, AccelScale, Lsm303agr};
 
 /// Output data rate used for windows (must match [`crate::window::SAMPLE_RATE_HZ`]).
 pub const ODR: AccelOutputDataRate = AccelOutputDataRate::Hz50;
+
+/// Output data rate of [`ODR`] in hertz.
+pub const ODR_HZ: u32 = 50;
+
+/// How long a set-up waits for the accelerometer to settle, in milliseconds: the
+/// high-resolution turn-on time, 7/ODR (140 ms at 50 Hz), plus one sample period so
+/// that the sample read first was converted after it (160 ms).
+pub const TURN_ON_MS: u32 = 8 * 1000 / ODR_HZ;
+
+/// The accelerometer's measuring range.
+///
+/// A vigorous shake of a hand-held or wrist-worn board peaks at 4 to 8 g (see
+/// `docs/reliability.md`, "The board never hangs"), so at ±4 g the peaks clip; at ±8 g
+/// they fit, at 4 mg per digit instead of 2 mg (still under the sensor's noise for the
+/// windows' features).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum FullScale {
+    /// ±4 g, 2 mg per digit: the simulated sessions (QEMU, the host references), whose
+    /// bits are fixed.
+    G4,
+    /// ±8 g, 4 mg per digit: the micro:bit.
+    G8,
+}
+
+impl FullScale {
+    /// The board's range.
+    pub const BOARD: FullScale = FullScale::G8;
+
+    /// The largest reading in milli-g (the positive rail) in high-resolution mode:
+    /// 2047 digits.
+    pub const fn max_mg(self) -> i16 {
+        match self {
+            FullScale::G4 => 2047 * 2,
+            FullScale::G8 => 2047 * 4,
+        }
+    }
+
+    /// The smallest reading in milli-g (the negative rail): −2048 digits.
+    pub const fn min_mg(self) -> i16 {
+        match self {
+            FullScale::G4 => -2048 * 2,
+            FullScale::G8 => -2048 * 4,
+        }
+    }
+
+    fn scale(self) -> AccelScale {
+        match self {
+            FullScale::G4 => AccelScale::G4,
+            FullScale::G8 => AccelScale::G8,
+        }
+    }
+}
 
 /// How long [`Accelerometer::read_window`] waits for one sample before giving up, in
 /// polls 1 ms apart (ten sample periods at 50 Hz).
@@ -63,8 +129,8 @@ pub struct Accelerometer<I2C> {
 }
 
 impl<I2C: I2c> Accelerometer<I2C> {
-    /// Checks the chip identity and configures it (see the module docs). `delay` lets
-    /// the driver wait for the mode change (it may be a no-op under simulation).
+    /// Checks the chip identity, configures it at ±4 g (see the module docs) and waits
+    /// [`TURN_ON_MS`] through `delay` (a no-op delay under simulation skips the wait).
     pub fn new(i2c: I2C, delay: &mut impl DelayNs) -> Result<Self, AccelError<I2C::Error>> {
         Self::init(i2c, delay).map_err(|(e, _)| e)
     }
@@ -74,8 +140,17 @@ impl<I2C: I2c> Accelerometer<I2C> {
     /// each time: its cached register values are the chip's power-on ones, which is what
     /// a chip that lost power or reset holds.
     pub fn init(i2c: I2C, delay: &mut impl DelayNs) -> Result<Self, (AccelError<I2C::Error>, I2C)> {
+        Self::init_with(i2c, FullScale::G4, delay)
+    }
+
+    /// [`init`](Self::init) at the range `full_scale`.
+    pub fn init_with(
+        i2c: I2C,
+        full_scale: FullScale,
+        delay: &mut impl DelayNs,
+    ) -> Result<Self, (AccelError<I2C::Error>, I2C)> {
         let mut sensor = Lsm303agr::new_with_i2c(i2c);
-        match Self::configure(&mut sensor, delay) {
+        match Self::configure(&mut sensor, full_scale, delay) {
             Ok(()) => Ok(Accelerometer { sensor }),
             Err(e) => Err((e, sensor.destroy())),
         }
@@ -83,6 +158,7 @@ impl<I2C: I2c> Accelerometer<I2C> {
 
     fn configure(
         sensor: &mut Lsm303agr<I2cInterface<I2C>, mode::MagOneShot>,
+        full_scale: FullScale,
         delay: &mut impl DelayNs,
     ) -> Result<(), AccelError<I2C::Error>> {
         let id = sensor.accelerometer_id()?;
@@ -91,7 +167,9 @@ impl<I2C: I2c> Accelerometer<I2C> {
         }
         sensor.init()?;
         sensor.set_accel_mode_and_odr(delay, AccelMode::HighResolution, ODR)?;
-        sensor.set_accel_scale(AccelScale::G4)?;
+        sensor.set_accel_scale(full_scale.scale())?;
+        // The driver's own wait is 1000 times too short (see the module docs).
+        delay.delay_ms(TURN_ON_MS);
         Ok(())
     }
 

@@ -25,8 +25,10 @@
 //! | [`recipe`] | the gesture training [`recipe::Recipe`] (every hyperparameter) and [`recipe::train`], through [`classifier::train`] | `gesture`, `buffer`, `classifier` |
 //! | [`persist`] | models on NOR flash ([`persist::ModelStore`]), safe against power cuts | — |
 //! | [`accel`] | the LSM303AGR through its driver on any `embedded-hal` 1.0 I2C bus, also a [`sensor::SampleSource`] | `window`, `sensor` |
-//! | [`reader`] | the accelerometer made fault-tolerant: retries, skipped windows, re-initialisation, counters | `accel`, `window` |
+//! | [`bus`] | freeing a stuck I2C bus (nine clocks and a STOP) on any `embedded-hal` pins | — |
+//! | [`reader`] | the accelerometer made fault-tolerant: retries, skipped windows, re-initialisation (after the board's bus recovery, [`reader::Recover`]), counters | `accel`, `window` |
 //! | [`learner`] | the interaction as a state machine: buttons label windows, train, then predict | `window`, `gesture`, `buffer`, `recipe` |
+//! | [`buttons`] | the buttons latched over a window, read at every poll | `learner` |
 //! | [`online`] | one training step per window, with no buffer | `gesture`, `buffer`, `recipe`, `learner` |
 //! | [`anomaly`] | anomaly detection: normal windows, an autoencoder [`anomaly::Detector`] with its threshold, alarm and drift adaptation | — |
 //! | `sim` (feature `sim`) | the gesture and vibration simulators, a simulated LSM303AGR on an I2C bus (with faults), NOR flash in RAM that loses power on demand, the scripted demo session and the long-run reference | all of the above |
@@ -82,6 +84,8 @@
 pub mod accel;
 pub mod anomaly;
 pub mod buffer;
+pub mod bus;
+pub mod buttons;
 pub mod classifier;
 pub mod features;
 pub mod gesture;

@@ -8,11 +8,12 @@
 //!
 //! [`save_verified`](ModelStore::save_verified) first finds the newest record the
 //! caller's check accepts (the last good model) and writes the new record into the
-//! *other* half, then reads it back. If the write or the read-back fails, it erases
-//! that other half and writes once more. The half holding the last good model is never
-//! written nor erased by a save, so at every point of a save — a power cut, a write or
-//! erase error, a flash that refuses every write from some point on — the last good
-//! model stays readable. The old model is retired only by a later save into its half,
+//! *other* half, then reads it back. If the write or the read-back fails (a read error
+//! included), it erases that other half and writes once more. A read error while
+//! looking for the last good model ends the save before anything is written. The half
+//! holding the last good model is never written nor erased by a save, so at every point
+//! of a save — a power cut, a write, erase or read error, a flash that refuses every
+//! write from some point on — the last good model stays readable. The old model is retired only by a later save into its half,
 //! which happens once a newer good record has been read back from the other half.
 //!
 //! A single queue cannot promise this: when it is full it erases its oldest page, and
@@ -201,8 +202,11 @@ impl<F: NorFlash> ModelStore<F> {
     /// accepts) stays readable whatever happens meanwhile (see the module docs): the
     /// record goes to the half that does not hold that model and is read back (each
     /// record in turn through `scratch`, which must hold the largest stored record plus
-    /// 4 bytes); if the write or the read-back fails, that half is erased and written
-    /// once more. Returns the error of that second attempt when it fails too.
+    /// 4 bytes); if the write or the read-back fails (an error of any kind, a read error
+    /// included, or a record that does not read back), that half is erased and written
+    /// once more. Returns the error of that second attempt when it fails too. A flash
+    /// read error while looking for the last good model ends the save at once, with
+    /// nothing written.
     pub fn save_verified(
         &mut self,
         record: &[u8],
@@ -213,7 +217,7 @@ impl<F: NorFlash> ModelStore<F> {
         if record.len() > Self::max_record_len() {
             return Err(PersistError::RecordTooBig);
         }
-        let scans = [self.scan(0, scratch, &mut is_good), self.scan(1, scratch, &mut is_good)];
+        let scans = [self.scan(0, scratch, &mut is_good)?, self.scan(1, scratch, &mut is_good)?];
         let newest = scans.iter().filter_map(|s| s.newest).max();
         let seq = match newest {
             Some(n) => n.checked_add(1).ok_or(PersistError::SequenceExhausted)?,
@@ -263,17 +267,28 @@ impl<F: NorFlash> ModelStore<F> {
         }
     }
 
-    /// The newest sequence numbers in `half`; what cannot be read counts as absent.
-    fn scan(&mut self, half: usize, scratch: &mut [u8], is_good: &mut impl FnMut(&[u8]) -> bool) -> Scan {
+    /// The newest sequence numbers in `half`. What `sequential-storage` cannot make sense
+    /// of (another program's data) counts as absent, but a read the flash driver fails
+    /// ends the save before anything is written: that half may hold the last good model,
+    /// and a save that took it for empty could write into it and erase it.
+    fn scan(
+        &mut self,
+        half: usize,
+        scratch: &mut [u8],
+        is_good: &mut impl FnMut(&[u8]) -> bool,
+    ) -> Result<Scan, PersistError> {
         let mut scan = Scan::default();
-        let _ = self.each_record(half, scratch, |seq, record| {
+        let read = self.each_record(half, scratch, |seq, record| {
             scan.newest = scan.newest.max(Some(seq));
             if is_good(record) {
                 scan.newest_good = scan.newest_good.max(Some(seq));
             }
             Ok(())
         });
-        scan
+        match read {
+            Err(e @ PersistError::Flash(_)) => Err(e),
+            _ => Ok(scan),
+        }
     }
 
     /// Calls `f(seq, record)` for each readable record of `half`, oldest first.
@@ -491,6 +506,86 @@ mod tests {
                 let (r, flash) = save(flash, 200);
                 r.unwrap();
                 assert_eq!(load(flash).0, Some(200), "before {before}, cut {cut}");
+            }
+        }
+    }
+
+    /// Saves `tag` with reads `failing` of the save failing (numbered from the save's first
+    /// read); returns the save's result and what the next boot (reads working) loads.
+    fn save_with_failing_reads(
+        base: &TestFlash,
+        tag: u8,
+        failing: Range<usize>,
+    ) -> (Result<(), PersistError>, Option<u8>, bool) {
+        let mut flash = base.clone();
+        flash.reads = 0;
+        flash.failing_reads = failing;
+        let (saved, mut flash) = save(flash, tag);
+        let untouched = flash.mem == base.mem;
+        flash.failing_reads = 0..0;
+        (saved, load(flash).0, untouched)
+    }
+
+    /// Issue 15: a read error while reading the new record back must lead to the
+    /// erase-and-rewrite, not end the save (it did, through `?` on the read-back). One
+    /// failing read at each read of a save, from several starting points: the save
+    /// succeeds (the retry reads back), or fails before writing anything.
+    #[test]
+    fn a_read_error_anywhere_in_a_save_is_retried_or_writes_nothing() {
+        for before in 1..=6u8 {
+            let mut base = TestFlash::new();
+            for tag in 1..=before {
+                let (r, f) = save(base, tag);
+                r.unwrap();
+                base = f;
+            }
+            let mut probe = base.clone();
+            probe.reads = 0;
+            let (r, probe) = save(probe, 100);
+            r.unwrap();
+            let total = probe.reads;
+            assert!(total > 10, "{total} reads");
+            let mut retried = 0;
+            for k in 0..total {
+                match save_with_failing_reads(&base, 100, k..k + 1) {
+                    (Ok(()), got, untouched) => {
+                        assert_eq!(got, Some(100), "before {before}, read {k}");
+                        assert!(!untouched);
+                        retried += 1;
+                    }
+                    (Err(e), got, untouched) => {
+                        assert_eq!(e, PersistError::Flash(FlashErrorKind::Other), "before {before}, read {k}");
+                        assert!(untouched, "before {before}, read {k}: a failed save wrote");
+                        assert_eq!(got, Some(before), "before {before}, read {k}");
+                    }
+                }
+            }
+            // The reads after the scan (the write's and the read-back's) were all retried.
+            assert!(retried > 0, "before {before}");
+        }
+    }
+
+    /// A flash whose reads all fail from some read of a save on (a dying flash bus):
+    /// the last good model still loads once reads work again, whatever the save said.
+    #[test]
+    fn reads_failing_from_any_point_of_a_save_keep_the_last_good_model() {
+        for before in 1..=6u8 {
+            let mut base = TestFlash::new();
+            for tag in 1..=before {
+                let (r, f) = save(base, tag);
+                r.unwrap();
+                base = f;
+            }
+            let mut probe = base.clone();
+            probe.reads = 0;
+            let (r, probe) = save(probe, 100);
+            r.unwrap();
+            for k in 0..probe.reads {
+                let (saved, got, _) = save_with_failing_reads(&base, 100, k..usize::MAX);
+                match saved {
+                    Ok(()) => assert_eq!(got, Some(100), "before {before}, reads fail from {k}"),
+                    Err(_) => assert_eq!(got, Some(before), "before {before}, reads fail from {k}"),
+                }
             }
         }
     }

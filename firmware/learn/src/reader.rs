@@ -15,6 +15,11 @@
 //!   [`offline_pause_ms`](Policy::offline_pause_ms) so that a board without its sensor
 //!   does not spin.
 //!
+//! Every set-up, the first and each re-initialisation, starts with the board's bus
+//! recovery ([`Recover`]: on the micro:bit, a stuck slave is clocked out and the I2C
+//! peripheral created again, see [`crate::bus`]) and ends with the chip's turn-on wait
+//! ([`crate::accel::TURN_ON_MS`]), so no window starts with unsettled samples.
+//!
 //! [`FaultCounters`] counts every fault by kind for the logs (defmt on the board, the
 //! `faults:` and `summary:` lines under QEMU).
 
@@ -24,7 +29,7 @@ use crate::window::{checked_features, Sample, Window, WindowFault, WINDOW};
 use embedded_hal::delay::DelayNs;
 use embedded_hal::i2c::I2c;
 
-use crate::accel::{Accelerometer, SAMPLE_TIMEOUT_POLLS};
+use crate::accel::{Accelerometer, FullScale, SAMPLE_TIMEOUT_POLLS};
 
 /// How hard the reader tries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,6 +180,25 @@ fn bump(counter: &mut u32) {
     *counter = counter.saturating_add(1);
 }
 
+/// What the reader does to the bus before each set-up of the sensor (at start and at
+/// every re-initialisation): on a board, free a bus a slave holds (with
+/// [`crate::bus::clear_bus`] on the pins as GPIO) and create the I2C peripheral again,
+/// so that a set-up never starts on a stuck bus.
+pub trait Recover<I2C> {
+    /// Takes the bus and gives back one ready for a set-up.
+    fn recover<D: DelayNs>(&mut self, i2c: I2C, delay: &mut D) -> I2C;
+}
+
+/// No recovery: the bus is used as it is (the simulated chip, the host tests).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoRecovery;
+
+impl<I2C> Recover<I2C> for NoRecovery {
+    fn recover<D: DelayNs>(&mut self, i2c: I2C, _delay: &mut D) -> I2C {
+        i2c
+    }
+}
+
 /// The bus, with or without a set-up driver on it.
 enum Link<I2C> {
     Up(Accelerometer<I2C>),
@@ -182,23 +206,55 @@ enum Link<I2C> {
 }
 
 /// A fault-tolerant LSM303AGR reader (see the module docs).
-pub struct Reader<I2C> {
+pub struct Reader<I2C, R = NoRecovery> {
     /// `None` only in the middle of [`Reader::connect`].
     link: Option<Link<I2C>>,
     policy: Policy,
+    full_scale: FullScale,
+    recovery: R,
     failed_in_a_row: u32,
     counters: FaultCounters,
 }
 
-impl<I2C: I2c> Reader<I2C> {
-    /// Takes the bus and sets the sensor up. Never fails: a sensor that does not answer
-    /// now leaves the reader offline, and the next [`read_window`](Self::read_window)
-    /// tries again.
+impl<I2C: I2c> Reader<I2C, NoRecovery> {
+    /// Takes the bus and sets the sensor up at ±4 g. Never fails: a sensor that does not
+    /// answer now leaves the reader offline, and the next
+    /// [`read_window`](Self::read_window) tries again.
     pub fn new(i2c: I2C, policy: Policy, delay: &mut impl DelayNs) -> Self {
-        let mut reader =
-            Reader { link: Some(Link::Down(i2c)), policy, failed_in_a_row: 0, counters: FaultCounters::default() };
+        Self::with_full_scale(i2c, policy, FullScale::G4, delay)
+    }
+
+    /// [`new`](Self::new) at the range `full_scale` (kept through re-initialisations).
+    pub fn with_full_scale(i2c: I2C, policy: Policy, full_scale: FullScale, delay: &mut impl DelayNs) -> Self {
+        Reader::with_recovery(i2c, policy, full_scale, NoRecovery, delay)
+    }
+}
+
+impl<I2C: I2c, R: Recover<I2C>> Reader<I2C, R> {
+    /// [`with_full_scale`](Reader::with_full_scale), with `recovery` run on the bus
+    /// before every set-up, this first one included.
+    pub fn with_recovery(
+        i2c: I2C,
+        policy: Policy,
+        full_scale: FullScale,
+        recovery: R,
+        delay: &mut impl DelayNs,
+    ) -> Self {
+        let mut reader = Reader {
+            link: Some(Link::Down(i2c)),
+            policy,
+            full_scale,
+            recovery,
+            failed_in_a_row: 0,
+            counters: FaultCounters::default(),
+        };
         reader.connect(delay);
         reader
+    }
+
+    /// The recovery (for its own counters).
+    pub fn recovery(&self) -> &R {
+        &self.recovery
     }
 
     /// True when the sensor is set up.
@@ -218,6 +274,17 @@ impl<I2C: I2c> Reader<I2C> {
 
     /// Reads [`WINDOW`] consecutive samples that pass [`checked_features`], or says why not.
     pub fn read_window(&mut self, delay: &mut impl DelayNs) -> Result<Window, Skipped> {
+        self.read_window_with(delay, || {})
+    }
+
+    /// [`read_window`](Self::read_window), calling `each_poll` at every poll of the
+    /// chip (about once a millisecond while waiting for a sample on a real chip): the
+    /// board reads its buttons there ([`crate::buttons`]).
+    pub fn read_window_with(
+        &mut self,
+        delay: &mut impl DelayNs,
+        mut each_poll: impl FnMut(),
+    ) -> Result<Window, Skipped> {
         let mut reinit = Reinit::None;
         if !self.is_online() {
             if self.connect(delay) {
@@ -231,7 +298,10 @@ impl<I2C: I2c> Reader<I2C> {
             }
         }
         let result = match self.link.as_mut() {
-            Some(Link::Up(accel)) => Pass { accel, policy: self.policy, counters: &mut self.counters, delay }.window(),
+            Some(Link::Up(accel)) => {
+                Pass { accel, policy: self.policy, counters: &mut self.counters, delay, each_poll: &mut each_poll }
+                    .window()
+            }
             _ => Err(Skip::Offline),
         };
         match result {
@@ -272,7 +342,8 @@ impl<I2C: I2c> Reader<I2C> {
             Some(Link::Down(i2c)) => i2c,
             None => return false,
         };
-        match Accelerometer::init(i2c, delay) {
+        let i2c = self.recovery.recover(i2c, delay);
+        match Accelerometer::init_with(i2c, self.full_scale, delay) {
             Ok(accel) => {
                 self.link = Some(Link::Up(accel));
                 true
@@ -295,15 +366,17 @@ impl<I2C: I2c> Reader<I2C> {
     }
 }
 
-/// One pass at reading a window: the driver, the policy, the counters it bumps, the delay.
-struct Pass<'a, I2C, D> {
+/// One pass at reading a window: the driver, the policy, the counters it bumps, the
+/// delay, the caller's hook at each poll.
+struct Pass<'a, I2C, D, P> {
     accel: &'a mut Accelerometer<I2C>,
     policy: Policy,
     counters: &'a mut FaultCounters,
     delay: &'a mut D,
+    each_poll: &'a mut P,
 }
 
-impl<I2C: I2c, D: DelayNs> Pass<'_, I2C, D> {
+impl<I2C: I2c, D: DelayNs, P: FnMut()> Pass<'_, I2C, D, P> {
     fn window(&mut self) -> Result<Window, Skip> {
         let mut w = [[0; 3]; WINDOW];
         for s in w.iter_mut() {
@@ -314,11 +387,12 @@ impl<I2C: I2c, D: DelayNs> Pass<'_, I2C, D> {
     }
 
     fn sample(&mut self) -> Result<Sample, Skip> {
-        let Pass { accel, policy, counters, delay } = self;
+        let Pass { accel, policy, counters, delay, each_poll } = self;
         // Failed transfers in a row (a transfer that works resets it), and polls that found
         // no new sample (whatever failed in between).
         let (mut failures, mut polls, mut failed) = (0u32, 0u32, false);
         loop {
+            each_poll();
             match accel.try_sample() {
                 Ok(Some(s)) => {
                     if failed {
@@ -345,5 +419,136 @@ impl<I2C: I2c, D: DelayNs> Pass<'_, I2C, D> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use core::cell::RefCell;
+
+    use super::*;
+    use crate::gesture::Gesture;
+    use crate::sim::chip::{Episode, SimBus, SimDelay, SimLsm303agr};
+    use crate::sim::gestures::GestureSim;
+
+    /// Issue 15: `lsm303agr` 1.1 waits the turn-on time in microseconds, so the first
+    /// window after a set-up began with unsettled samples. Through a chip that has the
+    /// datasheet's turn-on time, every window the reader delivers — the first one, and
+    /// the first after a re-initialisation — is the motion exactly.
+    #[test]
+    fn the_first_window_after_every_set_up_is_settled() {
+        let chip = RefCell::new(SimLsm303agr::new(GestureSim::new(3)).with_turn_on());
+        let mut reader = Reader::new(SimBus(&chip), Policy::DEFAULT, &mut SimDelay::new(&chip));
+        assert!(!chip.borrow().settling());
+        let mut reference = GestureSim::new(3);
+        let mut delivered = 0;
+        for i in 0..12 {
+            let g = Gesture::ALL[i % 3];
+            if i == 4 {
+                // Three windows of stuck output: the reader sets the chip up again.
+                chip.borrow_mut().inject(Episode::Stuck, 3 * 2 * WINDOW as u32);
+            }
+            chip.borrow_mut().start_window(g);
+            let expected = reference.window(g);
+            match reader.read_window(&mut SimDelay::new(&chip)) {
+                Ok(w) => {
+                    assert_eq!(w, expected, "window {i}");
+                    delivered += 1;
+                }
+                Err(skipped) => assert_eq!(skipped.reason, Skip::Window(WindowFault::Stuck), "window {i}"),
+            }
+        }
+        assert_eq!(reader.counters().reinits, 1);
+        assert_eq!(delivered, 9);
+    }
+
+    /// Without the wait the chip is still settling when the window starts: the test
+    /// above would see it (this checks the simulated chip, not the reader).
+    #[test]
+    fn a_chip_read_during_its_turn_on_is_not_settled() {
+        let chip = RefCell::new(SimLsm303agr::new(GestureSim::new(3)).with_turn_on());
+        let mut accel = Accelerometer::init(SimBus(&chip), &mut crate::accel::NoDelay).ok().unwrap();
+        assert!(chip.borrow().settling());
+        chip.borrow_mut().start_window(Gesture::Still);
+        let read = accel.read_window(&mut crate::accel::NoDelay).unwrap();
+        let expected = GestureSim::new(3).window(Gesture::Still);
+        // Still: gravity on one axis, about 1 g; the first samples come out near zero.
+        let g = |s: &Sample| s.iter().map(|v| i32::from(*v).abs()).max().unwrap_or(0);
+        assert!(g(&read[0]) < 100 && g(&expected[0]) > 900, "{:?} {:?}", read[0], expected[0]);
+        assert_ne!(read, expected);
+    }
+
+    /// Counts the recoveries it is asked for.
+    #[derive(Default)]
+    struct CountingRecovery(u32);
+
+    impl<I2C> Recover<I2C> for CountingRecovery {
+        fn recover<D: DelayNs>(&mut self, i2c: I2C, _delay: &mut D) -> I2C {
+            self.0 += 1;
+            i2c
+        }
+    }
+
+    /// The bus is recovered before every set-up: at start, and at each attempt to set a
+    /// chip that went off the bus up again.
+    #[test]
+    fn the_bus_is_recovered_before_every_set_up() {
+        let chip = RefCell::new(SimLsm303agr::new(GestureSim::new(4)));
+        let mut reader = Reader::with_recovery(
+            SimBus(&chip),
+            Policy::DEFAULT,
+            FullScale::G4,
+            CountingRecovery::default(),
+            &mut crate::accel::NoDelay,
+        );
+        assert_eq!(reader.recovery().0, 1);
+        chip.borrow_mut().inject(Episode::Unresponsive, 40);
+        let mut delivered = false;
+        for _ in 0..100 {
+            chip.borrow_mut().start_window(Gesture::Still);
+            if reader.read_window(&mut crate::accel::NoDelay).is_ok() {
+                delivered = true;
+                break;
+            }
+        }
+        assert!(delivered);
+        let c = reader.counters();
+        // Each set-up attempt: the first, the failed ones, the one that worked.
+        assert_eq!(reader.recovery().0, 1 + c.reinit_failures + c.reinits, "{c:?}");
+        assert!(c.reinit_failures >= 1 && c.reinits == 1, "{c:?}");
+    }
+
+    /// The hook runs at every poll: at least once per sample, more while the chip has
+    /// no sample ready.
+    #[test]
+    fn the_poll_hook_runs_at_every_poll() {
+        let chip = RefCell::new(SimLsm303agr::new(GestureSim::new(4)));
+        let mut reader = Reader::new(SimBus(&chip), Policy::DEFAULT, &mut crate::accel::NoDelay);
+        chip.borrow_mut().start_window(Gesture::Shake);
+        let mut polls = 0u32;
+        assert!(reader.read_window_with(&mut crate::accel::NoDelay, || polls += 1).is_ok());
+        // The simulated chip always has the next sample ready: one poll per sample.
+        assert_eq!(polls, WINDOW as u32);
+        chip.borrow_mut().inject(Episode::NoData, 50);
+        let mut polls = 0u32;
+        let _ = reader.read_window_with(&mut SimDelay::new(&chip), || polls += 1);
+        assert!(polls > WINDOW as u32, "{polls}");
+    }
+
+    /// ±8 g: the same motion on a 4 mg grid (halves rounded away from zero).
+    #[test]
+    fn at_8g_samples_are_the_motion_on_a_4_mg_grid() {
+        let chip = RefCell::new(SimLsm303agr::new(GestureSim::new(8)));
+        let mut reader =
+            Reader::with_full_scale(SimBus(&chip), Policy::DEFAULT, FullScale::G8, &mut SimDelay::new(&chip));
+        let mut reference = GestureSim::new(8);
+        for g in Gesture::ALL {
+            chip.borrow_mut().start_window(g);
+            let expected = reference.window(g).map(|s| s.map(|v| ((f64::from(v) / 4.0).round() * 4.0) as i16));
+            assert_eq!(reader.read_window(&mut SimDelay::new(&chip)), Ok(expected), "{g}");
+        }
+        assert_eq!(chip.borrow().accel_register(0x23) & 0x30, 0x20, "CTRL_REG4_A FS = ±8 g");
+        assert_eq!((FullScale::G8.max_mg(), FullScale::G8.min_mg()), (8188, -8192));
+        assert_eq!((FullScale::G4.max_mg(), FullScale::G4.min_mg()), (4094, -4096));
     }
 }

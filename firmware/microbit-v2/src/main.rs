@@ -20,11 +20,24 @@
 //!   saturated) is skipped, and after three failed windows in a row the sensor is set up
 //!   again. A missing or dead sensor never stops the board: it logs and keeps trying.
 //!
+//! - It never hangs and never stays down (see `README.md`): a watchdog (16 s) resets a
+//!   board that stops making progress, a panic or HardFault resets it at once in release
+//!   builds, the I2C bus is cleared and its peripheral created again before every
+//!   set-up of the sensor, and at boot the model is resumed from flash. The buttons are
+//!   read at every poll of the sensor, so a short press inside a window is seen.
+//!
 //! The decisions are `nn_learn::learner`'s, tested on the host with a simulated user
 //! (`learn/tests/learner.rs`); this file wires the board to it. Logs go out over RTT with
 //! defmt (`probe-rs run` prints them), sensor faults included.
 #![no_std]
 #![no_main]
+
+mod approtect;
+mod boot;
+mod fault;
+mod recovery;
+mod stack;
+mod watchdog;
 
 use core::cell::RefCell;
 
@@ -40,12 +53,14 @@ use microbit::hal::Timer;
 use microbit::pac::{self, interrupt};
 use microbit::Board;
 use nn_core::codec;
+use nn_learn::accel::FullScale;
+use nn_learn::buttons::{ButtonLatch, ButtonWindow};
 use nn_learn::gesture::{Gesture, GestureNet};
 use nn_learn::learner::{Held, Learner, Mode, Outcome};
 use nn_learn::persist::ModelStore;
 use nn_learn::reader::{Policy, Reader, Reinit};
 use nn_learn::recipe::Recipe;
-use panic_probe as _;
+use recovery::TwimRecovery;
 
 /// First byte of the model store: the last four 4 KiB pages of the 512 KiB flash,
 /// which `memory-nrf52833.x` leaves out of the FLASH region.
@@ -61,7 +76,17 @@ static DISPLAY: Mutex<RefCell<Option<Display<pac::TIMER1>>>> = Mutex::new(RefCel
 
 #[entry]
 fn main() -> ! {
+    stack::paint();
     let Some(board) = Board::take() else { halt("peripherals already taken") };
+    let debug_port = approtect::keep_debug_port_open(&board.FICR, &board.UICR, &board.NVMC);
+    if debug_port == approtect::DebugPort::UicrWritten {
+        info!("boot: UICR.APPROTECT set to HwDisabled; resetting for it to take effect");
+        cortex_m::peripheral::SCB::sys_reset();
+    }
+    boot::enable_instruction_cache(&board.NVMC);
+    let cause = boot::reset_cause(&board.POWER);
+    let (mut dog, started) = watchdog::start(board.WDT);
+    info!("boot: reset cause {}, debug port {}, watchdog {} ({} s)", cause, debug_port, started, watchdog::TIMEOUT_S);
     let mut timer = Timer::new(board.TIMER0);
     let display = Display::new(board.TIMER1, board.display_pins);
     critical_section::with(|cs| DISPLAY.borrow_ref_mut(cs).replace(display));
@@ -71,7 +96,8 @@ fn main() -> ! {
     let mut button_a = board.buttons.button_a;
     let mut button_b = board.buttons.button_b;
     let i2c = Twim::new(board.TWIM0, board.i2c_internal.into(), Frequency::K100);
-    let mut sensor = Reader::new(i2c, Policy::DEFAULT, &mut timer);
+    let recovery = TwimRecovery::new(Frequency::K100);
+    let mut sensor = Reader::with_recovery(i2c, Policy::DEFAULT, FullScale::BOARD, recovery, &mut timer);
     if !sensor.is_online() {
         warn!("accelerometer: not answering at boot; trying again every window");
     }
@@ -88,6 +114,7 @@ fn main() -> ! {
         }
         embedded_hal::delay::DelayNs::delay_ms(&mut timer, 1000);
     }
+    dog.pet();
 
     let stored = load(&mut store);
     // Saves that failed (flash write or erase errors); the last good model stays in flash.
@@ -98,10 +125,15 @@ fn main() -> ! {
         show(&collect_image(Gesture::Still, 0));
     }
 
+    let mut latch = ButtonLatch::new();
     loop {
-        let before = held(&mut button_a, &mut button_b);
+        dog.pet();
         let reinits = sensor.counters().reinits;
-        let window = match sensor.read_window(&mut timer) {
+        let each_poll = || {
+            dog.pet();
+            latch.record(pressed(&mut button_a), pressed(&mut button_b));
+        };
+        let window = match sensor.read_window_with(&mut timer, each_poll) {
             Ok(w) => {
                 if sensor.counters().reinits != reinits {
                     info!("sensor: set up again, back online; {}", sensor.counters());
@@ -113,15 +145,22 @@ fn main() -> ! {
                 let counters = sensor.counters();
                 // The totals now and then, and whenever the sensor was set up again.
                 if skipped.reinit != Reinit::None || counters.skipped % 16 == 1 {
-                    info!("sensor: {}", counters);
+                    let r = sensor.recovery();
+                    info!("sensor: {}; i2c recoveries {} (freed {}, failed {})", counters, r.runs, r.freed, r.failed);
                 }
+                latch.finish();
                 continue;
             }
         };
-        let buttons = held(&mut button_a, &mut button_b);
-        if buttons != before {
-            continue; // a button changed mid-window: the label is unclear
-        }
+        let buttons = match latch.finish() {
+            ButtonWindow::Steady(held) => held,
+            // A button changed during the window, even briefly: the label is unclear.
+            ButtonWindow::Changed { pressed } => {
+                info!("buttons: changed during the window ({} pressed at some point), window dropped", pressed);
+                continue;
+            }
+            ButtonWindow::Unread => continue,
+        };
         match learner.on_window(&window, buttons) {
             Ok(Outcome::Collected { label, counts }) => {
                 info!("collect: {} (still {} shake {} tilt {})", label, counts[0], counts[1], counts[2]);
@@ -130,7 +169,13 @@ fn main() -> ! {
             Ok(Outcome::ReadyToTrain { label, counts }) => {
                 info!("collect: {} (still {} shake {} tilt {}): training", label, counts[0], counts[1], counts[2]);
                 show(&TRAINING);
-                match learner.train() {
+                // Training does not pet: the watchdog's timeout covers it (watchdog.rs).
+                dog.pet();
+                let trained = learner.train();
+                dog.pet();
+                let (stack_size, stack_peak) = stack::high_water();
+                info!("stack: peak {} of {} bytes", stack_peak, stack_size);
+                match trained {
                     Ok(report) => {
                         info!("train: {} examples, loss {=f32}", learner.buffer().len(), report.loss);
                         if let Some(net) = learner.net() {
@@ -202,7 +247,12 @@ fn storage() -> &'static mut [u8] {
 
 /// The buttons as they are now (a button that cannot be read counts as released).
 fn held(a: &mut impl InputPin, b: &mut impl InputPin) -> Held {
-    Held::from_buttons(a.is_low().unwrap_or(false), b.is_low().unwrap_or(false))
+    Held::from_buttons(pressed(a), pressed(b))
+}
+
+/// A button is pressed now (one that cannot be read counts as released).
+fn pressed(button: &mut impl InputPin) -> bool {
+    button.is_low().unwrap_or(false)
 }
 
 const STILL: [[u8; 5]; 5] = [[0, 0, 0, 0, 0], [0, 1, 1, 1, 0], [0, 1, 0, 1, 0], [0, 1, 1, 1, 0], [0, 0, 0, 0, 0]];
@@ -251,7 +301,8 @@ fn halt_with(what: &str, e: impl core::fmt::Debug) -> ! {
     halt(what)
 }
 
-/// Shows an X and stops (the probe keeps the log).
+/// Shows an X and stops (the probe keeps the log); the watchdog resets the board after
+/// its timeout, and the next boot tries again.
 fn halt(why: &str) -> ! {
     error!("halted: {}", why);
     show(&icon(Gesture::Shake, 9));

@@ -17,6 +17,7 @@
 mod clock;
 mod flash;
 mod stack;
+mod watchdog;
 
 use core::cell::RefCell;
 use core::ffi::CStr;
@@ -104,6 +105,7 @@ struct Options<'a> {
     verify: bool,
     calibrate: bool,
     fault: bool,
+    hang: bool,
     user: bool,
     faults: bool,
     long_run: Option<u32>,
@@ -122,6 +124,7 @@ impl<'a> Options<'a> {
             verify: false,
             calibrate: false,
             fault: false,
+            hang: false,
             user: false,
             faults: false,
             long_run: None,
@@ -158,6 +161,7 @@ impl<'a> Options<'a> {
                 None if arg == "--verify" => o.verify = true,
                 None if arg == "--calibrate" => o.calibrate = true,
                 None if arg == "--fault" => o.fault = true,
+                None if arg == "--hang" => o.hang = true,
                 None if arg == "--user" => o.user = true,
                 None if arg.is_empty() => {}
                 _ => return Err(Fail::Args("unknown option (see firmware/README.md)")),
@@ -168,6 +172,9 @@ impl<'a> Options<'a> {
         }
         if o.long_run == Some(0) {
             return Err(Fail::Args("--long-run needs at least one step"));
+        }
+        if o.hang && !watchdog::EXISTS {
+            return Err(Fail::Args("--hang needs mps2-an386's watchdog (Cortex-M4F build)"));
         }
         Ok(o)
     }
@@ -375,7 +382,20 @@ fn scripted_session(opts: &Options<'_>, demo: &Demo, sensor: &mut Sensor<'_>, bo
                 let bytes = record.get(..len).ok_or(Fail::Codec(CodecError::Shape))?;
                 println!("persist: saving the model ({len} bytes, crc=0x{:08x})", crc_of(bytes));
                 match s.save_verified(bytes, &mut scratch, |r| decode_net(r).is_ok()) {
-                    Ok(()) => println!("persist: saved"),
+                    Ok(()) => {
+                        println!("persist: saved");
+                        if opts.hang {
+                            // The sensor's next transfer never ends; the watchdog resets the
+                            // machine, and the next boot resumes this model from flash.
+                            watchdog::arm();
+                            println!("hang: watchdog armed, the I2C bus hangs from now on");
+                            sensor
+                                .chip
+                                .try_borrow_mut()
+                                .map_err(|_| Fail::Session("the simulated chip is busy"))?
+                                .hang_bus();
+                        }
+                    }
                     Err(e) => {
                         failed_saves += 1;
                         println!(

@@ -1,4 +1,6 @@
-//! `nn init`: a new model with seeded random weights, written as a JSON model file.
+//! `nn init`: a new model with seeded random weights, written as a JSON model file;
+//! with `--standardize DATA`, behind the input scaling that standardises DATA's inputs
+//! (computed by the code `nn train --standardize` runs, [`DataFile::standardize`]).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -7,9 +9,10 @@ use nn_core::init::{Init, Rng};
 use nn_core::model::check_specs;
 use nn_core::{Activation, LayerSpec, Mlp, MAX_LAYERS};
 
+use crate::data_file::{Classes, Columns, DataFile, Targets};
 use crate::error::CliError;
 use crate::model_file::{self, MAX_PARAMS};
-use crate::{options, outln};
+use crate::{options, outln, output};
 
 /// How the weights are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -41,6 +44,14 @@ pub struct Args {
     /// Seed of the random generator.
     #[arg(long, default_value = "0", value_parser = options::seed, allow_hyphen_values = true)]
     pub seed: u32,
+    /// Store an input scaling computed from this data set (CSV, as for `nn train`): each
+    /// input's mean and standard deviation, as `nn train --standardize` computes them, so
+    /// that `nn train` without the flag trains behind it.
+    #[arg(long, value_name = "DATA")]
+    pub standardize: Option<PathBuf>,
+    /// How the columns of the --standardize data are read.
+    #[command(flatten)]
+    pub columns: Columns,
     /// Where to write the model (JSON).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
@@ -60,6 +71,9 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         return Err(CliError::bad(format!(
             "--layers gives {layers} layers; nn-core networks have at most {MAX_LAYERS}"
         )));
+    }
+    if args.standardize.is_none() && args.columns != Columns::default() {
+        return Err(CliError::bad("--no-header and --target describe the --standardize data; give --standardize DATA"));
     }
     if args.init != InitName::Uniform && args.limit.is_some() {
         return Err(CliError::bad("--limit applies only to --init uniform"));
@@ -94,8 +108,26 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         InitName::Uniform => Init::Uniform { limit: args.limit.unwrap_or(0.5) },
     };
     init.apply(&mut net, &mut Rng::new(args.seed));
-    model_file::save(&args.out, &net)?;
-    let file = model_file::ModelFile::new(&args.out, net.specs().to_vec(), net.params().to_vec());
+    let mut standardized = None;
+    let mut file = model_file::ModelFile::new(&args.out, net.specs().to_vec(), net.params().to_vec());
+    if let Some(path) = &args.standardize {
+        // Text class labels are read (not refused) but not stored: `nn train` infers them.
+        let data = DataFile::load_with(path, &file, Targets::Optional, &args.columns, Classes::Infer)?;
+        let stage = data.standardize()?;
+        let pairs: Vec<String> = data
+            .input_names
+            .iter()
+            .zip(stage.mean().iter().zip(stage.scale()))
+            .map(|(name, (&m, &s))| format!("{name} ({} ± {})", output::sig32(m), output::sig32(s)))
+            .collect();
+        standardized =
+            Some(format!("standardized inputs (mean ± scale over {}): {}", path.display(), pairs.join(", ")));
+        file.meta.scaling = Some(stage);
+    }
+    model_file::save_with(&args.out, &net, &file.meta)?;
     outln!(out, "wrote {}: {}, {} init, seed {}", args.out.display(), file.describe(), init.name(), args.seed);
+    if let Some(line) = standardized {
+        outln!(out, "{line}");
+    }
     Ok(())
 }

@@ -37,7 +37,7 @@ pub enum Command {
     Hessian(hessian::Args),
     /// Replay the seed documents' worked examples with the correct numbers.
     Example(example::Args),
-    /// Export a model for flashing: a Rust const, a C header or nn-core's binary codec.
+    /// Export a model for flashing: a Rust const, a C header with a predict function or nn-core's binary codec.
     Export(export::Args),
     /// Train XOR and the documents' examples, and show what happened (no files needed).
     Demo(demo::Args),

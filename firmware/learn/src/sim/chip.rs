@@ -22,6 +22,18 @@
 //! takes a fraction of a millisecond, so a tick is about a millisecond either way).
 //! With [`FaultPlan::NONE`] (the default) nothing is drawn and the chip behaves exactly
 //! as without the feature.
+//!
+//! **A hung bus.** [`SimLsm303agr::hang_bus`] makes every later transfer wait for ever,
+//! as the nRF52 HAL's TWIM transfer does when a slave holds the bus (it waits for an
+//! end-of-transfer event with no time-out): only a watchdog gets a firmware out of it
+//! (QEMU's `--hang`).
+//!
+//! **Turn-on time.** [`SimLsm303agr::with_turn_on`] gives the chip the datasheet's turn-on
+//! time (7/ODR in high-resolution mode, 1/ODR otherwise, on the fault clock): after each
+//! write to `CTRL_REG1_A` or `CTRL_REG4_A`, samples come out of a filter that starts
+//! from zero, the true value times the fraction of the turn-on time elapsed. Off by
+//! default, so that the recorded sessions, which never read during a turn-on anyway,
+//! do not depend on it.
 
 use core::cell::RefCell;
 
@@ -193,6 +205,12 @@ pub struct SimLsm303agr {
     latched: bool,
     samples: u32,
     faults: Faults,
+    /// Model the turn-on time ([`with_turn_on`](Self::with_turn_on)).
+    turn_on: bool,
+    /// Ticks left of the running turn-on, and its length.
+    settling: (u32, u32),
+    /// Transfers never complete ([`hang_bus`](Self::hang_bus)).
+    hung: bool,
 }
 
 impl SimLsm303agr {
@@ -204,7 +222,55 @@ impl SimLsm303agr {
     /// A chip in its power-on state that misbehaves as `plan` says.
     pub fn with_faults(source: GestureSim, plan: FaultPlan) -> Self {
         let (accel, mag) = Self::power_on_registers();
-        SimLsm303agr { accel, mag, source, latched: false, samples: 0, faults: Faults::new(plan) }
+        SimLsm303agr {
+            accel,
+            mag,
+            source,
+            latched: false,
+            samples: 0,
+            faults: Faults::new(plan),
+            turn_on: false,
+            settling: (0, 0),
+            hung: false,
+        }
+    }
+
+    /// From now on every transfer waits for ever (see the module docs). For QEMU's
+    /// watchdog case only: a host test calling it would hang.
+    pub fn hang_bus(&mut self) {
+        self.hung = true;
+    }
+
+    /// The same chip with the datasheet's turn-on time (see the module docs).
+    pub fn with_turn_on(mut self) -> Self {
+        self.turn_on = true;
+        self
+    }
+
+    /// True while a turn-on runs: samples read now are not settled.
+    pub fn settling(&self) -> bool {
+        self.settling.0 > 0
+    }
+
+    /// Turn-on time in ticks (milliseconds) of the mode now in the registers: 7/ODR in
+    /// high-resolution mode, 1/ODR otherwise (datasheet table 12), 0 when powered down.
+    fn turn_on_ticks(&self) -> u32 {
+        let reg1 = self.accel[usize::from(CTRL_REG1_A)];
+        let reg4 = self.accel[usize::from(CTRL_REG4_A)];
+        let hz: u32 = match reg1 >> 4 {
+            1 => 1,
+            2 => 10,
+            3 => 25,
+            4 => 50,
+            5 => 100,
+            6 => 200,
+            7 => 400,
+            8 => 1620,
+            9 => 1344,
+            _ => return 0,
+        };
+        let periods: u32 = if reg4 & 0x08 != 0 && reg1 & 0x08 == 0 { 7 } else { 1 };
+        (periods * 1000).div_ceil(hz)
     }
 
     fn power_on_registers() -> ([u8; 0x40], [u8; 0x80]) {
@@ -242,11 +308,13 @@ impl SimLsm303agr {
                     // Back on the bus after a brown-out: power-on state.
                     (self.accel, self.mag) = Self::power_on_registers();
                     self.latched = false;
+                    self.settling = (0, 0);
                 }
             } else {
                 self.faults.episode = Some((episode, left - 1));
             }
         }
+        self.settling.0 = self.settling.0.saturating_sub(1);
         if self.faults.episode.is_none() && self.faults.chance(self.faults.plan.episode_ppm) {
             let kind = self.faults.rng.next_u32() as usize % Episode::ALL.len();
             let episode = Episode::ALL.get(kind).copied().unwrap_or(Episode::NoData);
@@ -316,6 +384,12 @@ impl SimLsm303agr {
             return;
         }
         let mut sample: Sample = self.source.sample();
+        if let (left @ 1.., total) = self.settling {
+            // The output filter starting from zero: the elapsed fraction of the signal.
+            let elapsed = i32::try_from(total.saturating_sub(left)).unwrap_or(0);
+            let total = i32::try_from(total).unwrap_or(i32::MAX).max(1);
+            sample = sample.map(|v| i16::try_from(i32::from(v) * elapsed / total).unwrap_or(v));
+        }
         if episode == Some(Episode::Stuck) {
             // The motion goes on; the output registers do not follow it.
             self.latched = true;
@@ -377,9 +451,19 @@ impl SimLsm303agr {
         if let Some(r) = self.accel.get_mut(usize::from(reg)) {
             *r = value;
         }
+        if self.turn_on && matches!(reg, CTRL_REG1_A | CTRL_REG4_A) {
+            let ticks = self.turn_on_ticks();
+            self.settling = (ticks, ticks);
+        }
     }
 
     fn transaction(&mut self, address: u8, operations: &mut [Operation<'_>]) -> Result<(), SimError> {
+        if self.hung {
+            // The HAL's wait for an end-of-transfer event that never comes.
+            loop {
+                core::hint::spin_loop();
+            }
+        }
         if address != ACCEL_ADDR && address != MAG_ADDR {
             return Err(SimError::NoDevice);
         }

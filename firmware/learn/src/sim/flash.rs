@@ -1,5 +1,8 @@
 //! NOR flash in RAM with a power switch, for [`crate::persist::ModelStore`] on the host
-//! (unit tests, fuzz targets): what a power cut in the middle of a save leaves behind.
+//! (unit tests, fuzz targets): what a power cut in the middle of a save leaves behind, and
+//! reads that fail (a bus or ECC error reading the flash back).
+
+use core::ops::Range;
 
 use embedded_storage::nor_flash::{check_write, ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash};
 
@@ -10,13 +13,15 @@ pub enum SimFlashError {
     Kind(NorFlashErrorKind),
     /// The power went during this operation or before it.
     PowerCut,
+    /// An injected read failure ([`SimFlash::failing_reads`]); the contents are intact.
+    ReadFault,
 }
 
 impl NorFlashError for SimFlashError {
     fn kind(&self) -> NorFlashErrorKind {
         match *self {
             SimFlashError::Kind(k) => k,
-            SimFlashError::PowerCut => NorFlashErrorKind::Other,
+            SimFlashError::PowerCut | SimFlashError::ReadFault => NorFlashErrorKind::Other,
         }
     }
 }
@@ -34,12 +39,17 @@ pub struct SimFlash<const SIZE: usize, const PAGE: usize> {
     dead: bool,
     /// Word writes and page erases done (including an interrupted one).
     pub ops: usize,
+    /// Read calls so far (including failed ones).
+    pub reads: usize,
+    /// Read calls, numbered as in [`reads`](Self::reads), that fail with
+    /// [`SimFlashError::ReadFault`] (empty: none).
+    pub failing_reads: Range<usize>,
 }
 
 impl<const SIZE: usize, const PAGE: usize> SimFlash<SIZE, PAGE> {
     /// Erased flash (every byte 0xFF), the power on.
     pub fn new() -> Self {
-        SimFlash { mem: [0xFF; SIZE], budget: None, dead: false, ops: 0 }
+        SimFlash { mem: [0xFF; SIZE], budget: None, dead: false, ops: 0, reads: 0, failing_reads: 0..0 }
     }
 
     /// Flash holding `image` from offset 0 (what does not fit is dropped; the rest of the
@@ -83,6 +93,11 @@ impl<const SIZE: usize, const PAGE: usize> ReadNorFlash for SimFlash<SIZE, PAGE>
     fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), SimFlashError> {
         if self.dead {
             return Err(SimFlashError::PowerCut);
+        }
+        let n = self.reads;
+        self.reads += 1;
+        if self.failing_reads.contains(&n) {
+            return Err(SimFlashError::ReadFault);
         }
         let start = offset as usize;
         let src =
