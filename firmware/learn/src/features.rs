@@ -454,10 +454,7 @@ mod tests {
         }
         let f: [f32; 6] = features(&w, MG, FeatureSet::GESTURE).unwrap();
         assert_eq!(f, [0.0, 0.0, 1.0, 0.5, 0.0, 0.0]);
-        assert_eq!(
-            features::<3, 7>(&w, MG, FeatureSet::GESTURE),
-            Err(WindowFault::Width { expected: 6, found: 7 })
-        );
+        assert_eq!(features::<3, 7>(&w, MG, FeatureSet::GESTURE), Err(WindowFault::Width { expected: 6, found: 7 }));
     }
 
     #[test]

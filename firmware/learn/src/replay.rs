@@ -53,6 +53,9 @@ pub enum Split {
     /// Every window of this session is held out (several sessions: tests on a session
     /// the learner never saw).
     Session(u32),
+    /// Every window of every session whose id is at least this is held out (a separate
+    /// test recording appended after the training one, with its sessions renumbered).
+    SessionsFrom(u32),
 }
 
 /// Everything that fixes a replay besides the recording.
@@ -269,6 +272,7 @@ pub fn replay<Net: Network, const AXES: usize, const LEN: usize, const F: usize,
         let held_out = match config.split {
             Split::EveryKth(k) => k >= 2 && *rank % u32::from(k) == u32::from(k) - 1,
             Split::Session(s) => record.session == s,
+            Split::SessionsFrom(s) => record.session >= s,
         };
         *rank = rank.saturating_add(1);
         let example = Labelled { features: values, class: record.class };

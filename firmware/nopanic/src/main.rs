@@ -248,7 +248,8 @@ pub fn nopanic_replay(
         recipe: opaque_recipe(),
         split: match black_box(0u8) {
             0 => Split::EveryKth(black_box(4)),
-            _ => Split::Session(black_box(1)),
+            1 => Split::Session(black_box(1)),
+            _ => Split::SessionsFrom(black_box(1)),
         },
         ..ReplayConfig::general(black_box(Scale::MILLI_G_AS_G), 32, 16)
     };
