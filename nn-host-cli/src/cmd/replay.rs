@@ -298,10 +298,11 @@ fn append_test(rec: &mut Recording, test: &Recording) -> Result<u32, CliError> {
     for (s, line) in test.samples.iter().zip(&test.lines) {
         let name = test.labels.get(s.label).map_or("", |l| l.as_str());
         let Some(label) = rec.labels.iter().position(|l| l == name) else {
+            // The label is the row's second cell: after the session id and its comma.
             return Err(CliError::at(
                 &test.path,
                 *line,
-                1,
+                s.session.to_string().len() + 2,
                 format!("label {name:?} is not one of the training recording's ({})", rec.labels.join(",")),
             ));
         };
@@ -317,7 +318,7 @@ fn config_for(args: &Args, rec: &Recording) -> Result<ReplayConfig, CliError> {
         Some(w) => w,
         None => ((2.0 * rec.rate_hz).round() as usize).clamp(4, MAX_WINDOW),
     };
-    if window < 2 || window > MAX_WINDOW {
+    if !(2..=MAX_WINDOW).contains(&window) {
         return Err(CliError::bad(format!("--window {window}: expected 2 to {MAX_WINDOW} samples")));
     }
     let hop = args.hop.unwrap_or((window / 2).max(1));
