@@ -15,6 +15,7 @@ use nn_learn::classifier::Examples;
 use nn_learn::features::{FeatureSet, Quality};
 use nn_learn::replay::{self, GeneralNet, Record, ReplayConfig, ReplayReport, Split};
 use nn_learn::sensor::{Scale, Unit as SensorUnit};
+use nn_learn::stream::{self, Header};
 use serde::Serialize;
 
 use crate::error::CliError;
@@ -56,6 +57,10 @@ pub struct Args {
     /// Write every window's features, label and part as CSV (for the scikit-learn reference).
     #[arg(long, value_name = "FILE")]
     pub features_out: Option<PathBuf>,
+    /// Also write the recording and this configuration as a replay stream, for the
+    /// QEMU firmware's `--replay=FILE` (what `nn verify-device --recording` does).
+    #[arg(long, value_name = "FILE")]
+    pub device_stream: Option<PathBuf>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -109,6 +114,9 @@ pub struct Outcome {
     /// Every window of both parts: (class, held out, features), for `--features-out`.
     #[serde(skip)]
     pub rows: Vec<(usize, bool, Vec<f32>)>,
+    /// The recording and the configuration as a replay stream (`nn_learn::stream`).
+    #[serde(skip)]
+    pub stream: Vec<u8>,
 }
 
 /// FNV-1a (32 bit) over the little-endian bytes of `bits`.
@@ -210,6 +218,7 @@ fn run<const A: usize, const F: usize, const C: usize>(
             Record { class: s.label as u8, session: s.session, sample }
         })
         .collect();
+    let stream = device_stream(&records, &config, C).map_err(|e| CliError::in_file(&rec.path, e))?;
     let mut train = Box::new(Examples::<F, C, BUFFER>::new());
     let mut test = Box::new(Examples::<F, C, BUFFER>::new());
     let mut work = vec![0.0f32; nn_core::train::work_len(GeneralNet::<F, C>::PARAMS, config.recipe.config.optimizer)];
@@ -252,7 +261,28 @@ fn run<const A: usize, const F: usize, const C: usize>(
         fingerprint: format!("0x{:08x}", fnv1a(&bits)),
         bits,
         rows: feature_rows(&train, &test),
+        stream,
     })
+}
+
+/// `records` and `config` as a replay stream.
+fn device_stream<const A: usize>(records: &[Record<A>], config: &ReplayConfig, classes: usize) -> Result<Vec<u8>, String> {
+    let header = Header {
+        axes: u8::try_from(A).map_err(|_| "too many axes for a replay stream")?,
+        classes: u8::try_from(classes).map_err(|_| "too many classes for a replay stream")?,
+        split: config.split,
+        window: u16::try_from(config.window).map_err(|_| "the window is too long for a replay stream")?,
+        hop: u16::try_from(config.hop).map_err(|_| "the hop is too long for a replay stream")?,
+        counts_per_unit: config.scale.counts_per_unit,
+        records: u32::try_from(records.len()).map_err(|_| "too many samples for a replay stream")?,
+    };
+    let mut bytes = header.encode().to_vec();
+    let mut record = vec![0u8; stream::record_len(A)];
+    for r in records {
+        stream::encode_record(r, &mut record).map_err(|e| e.to_string())?;
+        bytes.extend_from_slice(&record);
+    }
+    Ok(bytes)
 }
 
 /// The windows of both parts: (class, held out, features).
@@ -346,8 +376,13 @@ fn config_for(args: &Args, rec: &Recording) -> Result<ReplayConfig, CliError> {
 
 /// Runs `nn replay`.
 pub fn run_command(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
-    if let Some(path) = &args.features_out {
-        output::check_distinct(&[("the recording", Some(&args.file)), ("--features-out", Some(path))])?;
+    output::check_distinct(&[
+        ("the recording", Some(&args.file)),
+        ("--test", args.test.as_deref()),
+        ("--features-out", args.features_out.as_deref()),
+        ("--device-stream", args.device_stream.as_deref()),
+    ])?;
+    for path in [&args.features_out, &args.device_stream].into_iter().flatten() {
         output::check_writable(path)?;
     }
     let mut rec = Recording::load(&args.file)?;
@@ -370,6 +405,9 @@ pub fn run_command(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     })?;
     if let Some(path) = &args.features_out {
         write_features(path, &outcome, &outcome.rows)?;
+    }
+    if let Some(path) = &args.device_stream {
+        output::write_atomic(path, &outcome.stream)?;
     }
     if args.json {
         let text = serde_json::to_string(&outcome).map_err(|e| CliError::bad(e.to_string()))?;
