@@ -199,10 +199,7 @@ impl Quality {
 /// assert_eq!(check(&[[100, 1], [100, 2], [0, 1], [0, 1]], &q), Err(WindowFault::Saturated));
 /// assert_eq!(check(&[[99, 1], [100, 2], [0, 1], [0, 1]], &q), Ok(()));
 /// ```
-pub fn check<const AXES: usize, const LEN: usize>(
-    window: &[[i32; AXES]; LEN],
-    quality: &Quality,
-) -> Result<(), WindowFault> {
+pub fn check<const AXES: usize>(window: &[[i32; AXES]], quality: &Quality) -> Result<(), WindowFault> {
     let at_rail = |v: i32| v >= quality.rail_high || v <= quality.rail_low;
     let railed = window.iter().filter(|s| s.iter().any(|&v| at_rail(v))).count();
     if railed >= quality.saturated_min {
@@ -229,11 +226,7 @@ struct IntStats {
     crossings: u32,
 }
 
-fn int_stats<const AXES: usize, const LEN: usize>(
-    window: &[[i32; AXES]; LEN],
-    axis: usize,
-    need_crossings: bool,
-) -> IntStats {
+fn int_stats<const AXES: usize>(window: &[[i32; AXES]], axis: usize, need_crossings: bool) -> IntStats {
     let value = |s: &[i32; AXES]| s.get(axis).copied().unwrap_or(0);
     let mut st = IntStats { sum: 0, sum_sq: 0, min: i32::MAX, max: i32::MIN, abs_diff: 0, crossings: 0 };
     let mut previous: Option<i32> = None;
@@ -250,7 +243,7 @@ fn int_stats<const AXES: usize, const LEN: usize>(
     }
     if need_crossings {
         // Above the mean ⇔ n·x > Σx, exact; a sample at the mean counts as below.
-        let n = LEN as i128;
+        let n = window.len() as i128;
         let above = |v: i32| n * i128::from(v) > i128::from(st.sum);
         let mut side: Option<bool> = None;
         for s in window {
@@ -264,7 +257,7 @@ fn int_stats<const AXES: usize, const LEN: usize>(
     st
 }
 
-/// One feature kind of integer statistics, `n = LEN`, `c` counts per unit.
+/// One feature kind of integer statistics of `n` samples, `c` counts per unit.
 fn int_feature(kind: FeatureSet, st: &IntStats, n: usize, c: f32) -> f32 {
     let nf = n as f32;
     let steps = n.saturating_sub(1) as f32;
@@ -285,31 +278,33 @@ fn int_feature(kind: FeatureSet, st: &IntStats, n: usize, c: f32) -> f32 {
     }
 }
 
-/// `f32` statistics of one channel, sums in sample order.
-fn float_feature(kind: FeatureSet, values: &[f32]) -> f32 {
-    let n = values.len();
+/// `f32` statistics of one channel, sums in sample order. `values` is walked as often as
+/// the kind needs (twice for the spread and the crossings: once for the mean), so a
+/// derived channel such as the magnitude needs no buffer of its own.
+fn float_feature(kind: FeatureSet, values: impl Iterator<Item = f32> + Clone) -> f32 {
+    let n = values.clone().count();
     if n == 0 {
         return 0.0;
     }
     let nf = n as f32;
     let steps = n.saturating_sub(1) as f32;
-    let mean = values.iter().fold(0.0f32, |a, &v| a + v) / nf;
-    let pairs = values.iter().zip(values.iter().skip(1));
+    let mean = values.clone().fold(0.0f32, |a, v| a + v) / nf;
+    let pairs = values.clone().zip(values.clone().skip(1));
     match kind {
         k if k == FeatureSet::MEAN => mean,
         k if k == FeatureSet::STD => {
-            let sq = values.iter().fold(0.0f32, |a, &v| {
+            let sq = values.fold(0.0f32, |a, v| {
                 let d = v - mean;
                 a + d * d
             });
             libm::sqrtf(sq / nf)
         }
-        k if k == FeatureSet::MIN => values.iter().fold(f32::INFINITY, |a, &v| a.min(v)),
-        k if k == FeatureSet::MAX => values.iter().fold(f32::NEG_INFINITY, |a, &v| a.max(v)),
-        k if k == FeatureSet::MEAN_ABS_DIFF && n > 1 => pairs.fold(0.0f32, |a, (&x, &y)| a + (y - x).abs()) / steps,
-        k if k == FeatureSet::RMS => libm::sqrtf(values.iter().fold(0.0f32, |a, &v| a + v * v) / nf),
+        k if k == FeatureSet::MIN => values.fold(f32::INFINITY, |a, v| a.min(v)),
+        k if k == FeatureSet::MAX => values.fold(f32::NEG_INFINITY, |a, v| a.max(v)),
+        k if k == FeatureSet::MEAN_ABS_DIFF && n > 1 => pairs.fold(0.0f32, |a, (x, y)| a + (y - x).abs()) / steps,
+        k if k == FeatureSet::RMS => libm::sqrtf(values.fold(0.0f32, |a, v| a + v * v) / nf),
         k if k == FeatureSet::MEAN_CROSSINGS && n > 1 => {
-            pairs.filter(|(&x, &y)| (x > mean) != (y > mean)).count() as f32 / steps
+            pairs.filter(|&(x, y)| (x > mean) != (y > mean)).count() as f32 / steps
         }
         _ => 0.0,
     }
@@ -355,27 +350,25 @@ fn fill<const F: usize>(
 /// assert_eq!(f, [0.0, 0.01, 0.5, 0.0, 1.0, 0.0]);
 /// # Ok::<(), nn_learn::features::WindowFault>(())
 /// ```
-pub fn features<const AXES: usize, const LEN: usize, const F: usize>(
-    window: &[[i32; AXES]; LEN],
+pub fn features<const AXES: usize, const F: usize>(
+    window: &[[i32; AXES]],
     scale: Scale,
     set: FeatureSet,
 ) -> Result<[f32; F], WindowFault> {
-    if !scale.is_valid() || LEN == 0 {
+    if !scale.is_valid() || window.is_empty() {
         return Err(WindowFault::Scale);
     }
     let c = scale.counts_per_unit;
     let need_crossings = set.contains(FeatureSet::MEAN_CROSSINGS);
     let stats: [IntStats; AXES] = core::array::from_fn(|axis| int_stats(window, axis, need_crossings));
-    let mut magnitude = [0.0f32; LEN];
-    if set.contains(FeatureSet::MAGNITUDE) {
-        for (m, s) in magnitude.iter_mut().zip(window) {
-            let sq: i128 = s.iter().map(|&v| i128::from(i64::from(v) * i64::from(v))).sum();
-            *m = libm::sqrtf(sq as f32) / c;
-        }
-    }
+    // The magnitude of each sample, computed where it is used (no buffer of the window's length).
+    let magnitude = window.iter().map(|s| {
+        let sq: i128 = s.iter().map(|&v| i128::from(i64::from(v) * i64::from(v))).sum();
+        libm::sqrtf(sq as f32) / c
+    });
     fill(set, AXES, |kind, channel| match stats.get(channel) {
-        Some(st) => int_feature(kind, st, LEN, c),
-        None => float_feature(kind, &magnitude),
+        Some(st) => int_feature(kind, st, window.len(), c),
+        None => float_feature(kind, magnitude.clone()),
     })
 }
 
@@ -389,22 +382,19 @@ pub fn features<const AXES: usize, const LEN: usize, const F: usize>(
 /// assert_eq!(f, [3.0, 4.0, 4.0]); // max x, max y, max |(x, y)| = 3 then 4
 /// # Ok::<(), nn_learn::features::WindowFault>(())
 /// ```
-pub fn features_f32<const AXES: usize, const LEN: usize, const F: usize>(
-    window: &[[f32; AXES]; LEN],
+pub fn features_f32<const AXES: usize, const F: usize>(
+    window: &[[f32; AXES]],
     set: FeatureSet,
 ) -> Result<[f32; F], WindowFault> {
-    if LEN == 0 {
+    if window.is_empty() {
         return Err(WindowFault::Scale);
     }
-    let mut channel_values = [0.0f32; LEN];
     fill(set, AXES, |kind, channel| {
-        for (v, s) in channel_values.iter_mut().zip(window) {
-            *v = match s.get(channel) {
-                Some(&x) => x,
-                None => libm::sqrtf(s.iter().fold(0.0f32, |a, &x| a + x * x)),
-            };
-        }
-        float_feature(kind, &channel_values)
+        let values = window.iter().map(move |s| match s.get(channel) {
+            Some(&x) => x,
+            None => libm::sqrtf(s.iter().fold(0.0f32, |a, &x| a + x * x)),
+        });
+        float_feature(kind, values)
     })
 }
 
@@ -464,10 +454,7 @@ mod tests {
         }
         let f: [f32; 6] = features(&w, MG, FeatureSet::GESTURE).unwrap();
         assert_eq!(f, [0.0, 0.0, 1.0, 0.5, 0.0, 0.0]);
-        assert_eq!(
-            features::<3, 32, 7>(&w, MG, FeatureSet::GESTURE),
-            Err(WindowFault::Width { expected: 6, found: 7 })
-        );
+        assert_eq!(features::<3, 7>(&w, MG, FeatureSet::GESTURE), Err(WindowFault::Width { expected: 6, found: 7 }));
     }
 
     #[test]
@@ -479,7 +466,7 @@ mod tests {
         let f: [f32; 6] = features(&w, MG, set).unwrap();
         assert_eq!(f, [1.5, 2.0, 2.5, 3.0, 4.0, 5.0]);
         let wf = [[3.0f32, 4.0], [0.0, 0.0], [3.0, 4.0], [0.0, 0.0]];
-        assert_eq!(features_f32::<2, 4, 6>(&wf, set), Ok(f));
+        assert_eq!(features_f32::<2, 6>(&wf, set), Ok(f));
     }
 
     #[test]
@@ -491,10 +478,10 @@ mod tests {
         let one: [f32; 7] = features(&[[5]], Scale::unit(Unit::Other), ALL).unwrap();
         assert_eq!(one, [5.0, 0.0, 5.0, 5.0, 0.0, 5.0, 0.0]);
         assert_eq!(
-            features::<1, 1, 1>(&[[5]], Scale { counts_per_unit: 0.0, unit: Unit::G }, FeatureSet::MEAN),
+            features::<1, 1>(&[[5]], Scale { counts_per_unit: 0.0, unit: Unit::G }, FeatureSet::MEAN),
             Err(WindowFault::Scale)
         );
-        assert_eq!(features_f32::<1, 2, 1>(&[[f32::NAN], [1.0]], FeatureSet::MEAN), Err(WindowFault::NonFinite));
+        assert_eq!(features_f32::<1, 1>(&[[f32::NAN], [1.0]], FeatureSet::MEAN), Err(WindowFault::NonFinite));
     }
 
     #[test]

@@ -18,6 +18,7 @@
 //! | [`features`] | the [`features::FeatureSet`] of a window of any axes and length, in counts or `f32`, and the window check | `sensor` |
 //! | [`classifier`] | the user's classes: [`classifier::Examples`], learned scaling, [`classifier::Recipe`] with holdout and early stopping, [`classifier::predict`] with an unknown answer, [`classifier::Confusion`] | — |
 //! | [`replay`] | a labelled recording through windows, features, split, learning and a held-out report ([`replay::replay`]), as `nn replay` and the QEMU firmware run it | `features`, `classifier`, `sensor` |
+//! | [`stream`] | a recording and its replay configuration as bytes, for the device to replay what the host replays | `replay` |
 //! | [`scaled_record`] | a learned model with its input scaling as one record for the model store | — |
 //! | [`window`] | the gesture configuration: three-axis samples in milli-g, [`window::Window`]s of 32, their 6 [`window::Features`] | `features`, `sensor` |
 //! | [`gesture`] | the classes ([`gesture::Gesture`]), the classifier ([`gesture::GestureNet`]), [`gesture::predict`], the held-out [`gesture::Score`] | `window` |
@@ -99,4 +100,5 @@ pub mod scaled_record;
 pub mod sensor;
 #[cfg(feature = "sim")]
 pub mod sim;
+pub mod stream;
 pub mod window;

@@ -53,6 +53,9 @@ pub enum Split {
     /// Every window of this session is held out (several sessions: tests on a session
     /// the learner never saw).
     Session(u32),
+    /// Every window of every session whose id is at least this is held out (a separate
+    /// test recording appended after the training one, with its sessions renumbered).
+    SessionsFrom(u32),
 }
 
 /// Everything that fixes a replay besides the recording.
@@ -61,6 +64,9 @@ pub enum Split {
 pub struct ReplayConfig {
     /// The features of each window.
     pub features: FeatureSet,
+    /// Samples in a window: `1..=LEN`, where `LEN` is [`replay`]'s window capacity (a
+    /// device sets both to its window; the host replays any length up to its capacity).
+    pub window: usize,
     /// How the recording's counts become its unit.
     pub scale: Scale,
     /// Samples from the start of one window to the start of the next (1..=LEN).
@@ -80,9 +86,10 @@ impl ReplayConfig {
     /// was made; set [`Quality::rails`] for raw sensor logs), every 4th window of each
     /// class held out, [`Recipe::ADAM`] (scaling learned, early stopping). Use with
     /// [`GeneralNet`].
-    pub const fn general(scale: Scale, hop: usize) -> ReplayConfig {
+    pub const fn general(scale: Scale, window: usize, hop: usize) -> ReplayConfig {
         ReplayConfig {
             features: FeatureSet::GENERAL,
+            window,
             scale,
             hop,
             quality: Quality::NONE,
@@ -141,7 +148,14 @@ pub enum ReplayError {
         /// The number of classes.
         classes: usize,
     },
-    /// `hop` is not in `1..=LEN`.
+    /// The window length is not in `1..=LEN` (the capacity).
+    Window {
+        /// The window length asked for.
+        window: usize,
+        /// The capacity `LEN`.
+        capacity: usize,
+    },
+    /// `hop` is not in `1..=window`.
     Hop {
         /// The hop given.
         hop: usize,
@@ -161,6 +175,9 @@ impl fmt::Display for ReplayError {
         match self {
             ReplayError::UnknownClass { record, class, classes } => {
                 write!(f, "record {record}: class index {class} is not below the number of classes, {classes}")
+            }
+            ReplayError::Window { window, capacity } => {
+                write!(f, "the window of {window} samples is not between 1 and the capacity {capacity}")
             }
             ReplayError::Hop { hop, len } => write!(f, "the hop {hop} is not between 1 and the window length {len}"),
             ReplayError::Features(e) => write!(f, "features: {e}"),
@@ -191,8 +208,12 @@ pub fn replay<Net: Network, const AXES: usize, const LEN: usize, const F: usize,
     work: &mut [f32],
     scratch: &mut [f32],
 ) -> Result<(Scaled<Net, [f32; F]>, ReplayReport<C>), ReplayError> {
-    if config.hop == 0 || config.hop > LEN {
-        return Err(ReplayError::Hop { hop: config.hop, len: LEN });
+    let len = config.window;
+    if len == 0 || len > LEN {
+        return Err(ReplayError::Window { window: len, capacity: LEN });
+    }
+    if config.hop == 0 || config.hop > len {
+        return Err(ReplayError::Hop { hop: config.hop, len });
     }
     if config.features.len(AXES) != F {
         return Err(ReplayError::Features(WindowFault::Width { expected: config.features.len(AXES), found: F }));
@@ -220,24 +241,25 @@ pub fn replay<Net: Network, const AXES: usize, const LEN: usize, const F: usize,
             *slot = record.sample;
             filled += 1;
         }
-        if filled < LEN {
+        if filled < len {
             continue;
         }
         windows = windows.saturating_add(1);
-        let computed = match check(&window, &config.quality) {
-            Ok(()) => features::<AXES, LEN, F>(&window, config.scale, config.features),
+        let samples_of_window = window.get(..len).unwrap_or_default();
+        let computed = match check(samples_of_window, &config.quality) {
+            Ok(()) => features::<AXES, F>(samples_of_window, config.scale, config.features),
             Err(fault) => Err(fault),
         };
-        // Keep the last LEN − hop samples at the front (written without a slice
-        // operation that could panic: `hop` is in 1..=LEN, checked above).
-        for i in 0..LEN {
+        // Keep the last window − hop samples at the front (written without a slice
+        // operation that could panic: `hop` is in 1..=window, checked above).
+        for i in 0..len {
             if let Some(next) = window.get(i + config.hop).copied() {
                 if let Some(slot) = window.get_mut(i) {
                     *slot = next;
                 }
             }
         }
-        filled = LEN.saturating_sub(config.hop);
+        filled = len.saturating_sub(config.hop);
         let values = match computed {
             Ok(values) => values,
             Err(WindowFault::Stuck | WindowFault::Saturated | WindowFault::NonFinite) => {
@@ -250,6 +272,7 @@ pub fn replay<Net: Network, const AXES: usize, const LEN: usize, const F: usize,
         let held_out = match config.split {
             Split::EveryKth(k) => k >= 2 && *rank % u32::from(k) == u32::from(k) - 1,
             Split::Session(s) => record.session == s,
+            Split::SessionsFrom(s) => record.session >= s,
         };
         *rank = rank.saturating_add(1);
         let example = Labelled { features: values, class: record.class };
@@ -346,7 +369,7 @@ mod tests {
     fn a_six_axis_four_class_recording_is_learned() {
         // 8 segments of 80 samples per class: (80 − 32) / 16 + 1 = 4 windows each.
         let records = recording(11, 8, 80);
-        let config = ReplayConfig::general(Scale { counts_per_unit: 1000.0, unit: Unit::G }, 16);
+        let config = ReplayConfig::general(Scale { counts_per_unit: 1000.0, unit: Unit::G }, LEN, 16);
         let (model, report) = run(&records, &config).unwrap();
         assert_eq!(report.samples, 8 * 4 * 80);
         assert_eq!(report.windows, 8 * 4 * 4);
@@ -374,7 +397,7 @@ mod tests {
     fn windows_never_cross_a_label_or_session_change() {
         // Segments of 40 samples: one window of 32 each (the next would need 48).
         let records = recording(3, 2, 40);
-        let config = ReplayConfig::general(Scale::unit(Unit::Other), 16);
+        let config = ReplayConfig::general(Scale::unit(Unit::Other), LEN, 16);
         let (_, report) = run(&records, &config).unwrap();
         assert_eq!(report.windows, 2 * 4);
         // Disjoint windows (hop 32): still one per segment.
@@ -396,7 +419,7 @@ mod tests {
     #[test]
     fn bad_input_gives_clear_errors() {
         let mut records = recording(5, 2, 40);
-        let config = ReplayConfig::general(Scale::unit(Unit::Other), 16);
+        let config = ReplayConfig::general(Scale::unit(Unit::Other), LEN, 16);
         records[50].class = 4;
         assert_eq!(
             run(&records, &config).map(|_| ()),

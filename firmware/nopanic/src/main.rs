@@ -244,12 +244,14 @@ pub fn nopanic_replay(
     let mut scratch = [0.0f32; Model6::SCRATCH];
     let config = ReplayConfig {
         hop: black_box(16),
+        window: black_box(32),
         recipe: opaque_recipe(),
         split: match black_box(0u8) {
             0 => Split::EveryKth(black_box(4)),
-            _ => Split::Session(black_box(1)),
+            1 => Split::Session(black_box(1)),
+            _ => Split::SessionsFrom(black_box(1)),
         },
-        ..ReplayConfig::general(black_box(Scale::MILLI_G_AS_G), 16)
+        ..ReplayConfig::general(black_box(Scale::MILLI_G_AS_G), 32, 16)
     };
     let (_, report) = replay::replay::<Net6, 6, 32, F6, 4, 60>(
         records.iter().copied(),

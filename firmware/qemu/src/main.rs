@@ -16,6 +16,7 @@
 
 mod clock;
 mod flash;
+mod replay;
 mod stack;
 mod watchdog;
 
@@ -113,6 +114,7 @@ struct Options<'a> {
     cut_after: Option<u32>,
     flash_fail: [Option<u32>; 2],
     flash_worn: Option<u32>,
+    replay: Option<&'a str>,
 }
 
 impl<'a> Options<'a> {
@@ -132,6 +134,7 @@ impl<'a> Options<'a> {
             cut_after: None,
             flash_fail: [None; 2],
             flash_worn: None,
+            replay: None,
         };
         let number = |v: &str| v.parse::<u32>().map_err(|_| Fail::Args("expected a number"));
         // The first word is the program (QEMU passes the kernel path).
@@ -147,6 +150,7 @@ impl<'a> Options<'a> {
                     o.flash_fail = [ops.next().map(number).transpose()?, ops.next().map(number).transpose()?];
                 }
                 Some(("--flash-worn", v)) => o.flash_worn = Some(number(v)?),
+                Some(("--replay", v)) => o.replay = Some(v),
                 Some(("--long-run", v)) => o.long_run = Some(number(v)?),
                 // `--long-run N` as well as `--long-run=N`; alone, the default.
                 None if arg == "--long-run" => {
@@ -250,6 +254,10 @@ fn session() -> Result<i32, Fail> {
     let boot_stack = stack::peak();
     let args = semihosting::experimental::env::args::<512>().map_err(|_| Fail::Args("cannot read the command line"))?;
     let opts = Options::parse((&args).filter_map(Result::ok))?;
+    if let Some(stream) = opts.replay {
+        let mut path = [0u8; 256];
+        return replay::session(c_path(stream, &mut path)?);
+    }
     let mut demo = Demo::DEFAULT;
     if let Some(seed) = opts.seed {
         demo.data_seed = seed;

@@ -17,6 +17,7 @@ pub mod init;
 pub mod predict;
 pub mod record;
 pub mod recording;
+pub mod replay;
 pub mod train;
 pub mod verify_device;
 
@@ -49,6 +50,8 @@ pub enum Command {
     Record(record::Args),
     /// Check a recording file and show what it holds.
     Recording(recording::Args),
+    /// Run the on-device learner on a recording, as the device would: held-out accuracy, confusion matrix.
+    Replay(replay::Args),
 }
 
 /// Runs `command`, writing its results to `out`.
@@ -67,5 +70,6 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<(), CliError> {
         Command::VerifyDevice(a) => verify_device::run(&a, out),
         Command::Record(a) => record::run(&a, out),
         Command::Recording(a) => recording::run(&a, out),
+        Command::Replay(a) => replay::run_command(&a, out),
     }
 }
