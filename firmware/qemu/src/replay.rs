@@ -33,9 +33,15 @@ const N: usize = if cfg!(target_abi = "eabihf") { 256 } else { 24 };
 const SCRATCH: usize = 128;
 /// Floats of trainer work space: for the largest network this build replays (Adam).
 const WORK: usize = if cfg!(target_abi = "eabihf") {
-    nn_core::train::work_len(<GeneralNet<{ FeatureSet::GENERAL.len(6) }, 4> as Network>::PARAMS, nn_core::Optimizer::ADAM)
+    nn_core::train::work_len(
+        <GeneralNet<{ FeatureSet::GENERAL.len(6) }, 4> as Network>::PARAMS,
+        nn_core::Optimizer::ADAM,
+    )
 } else {
-    nn_core::train::work_len(<GeneralNet<{ FeatureSet::GENERAL.len(3) }, 3> as Network>::PARAMS, nn_core::Optimizer::ADAM)
+    nn_core::train::work_len(
+        <GeneralNet<{ FeatureSet::GENERAL.len(3) }, 3> as Network>::PARAMS,
+        nn_core::Optimizer::ADAM,
+    )
 };
 
 /// Records read from the stream file through a small buffer.
@@ -130,7 +136,8 @@ fn run<const AXES: usize, const F: usize, const CLASSES: usize>(file: &File, hea
     let work = work.get_mut(..work_needed).ok_or(Fail::Session("--replay: the network's work space does not fit"))?;
     let mut scratch = [0.0f32; SCRATCH];
     let scratch_needed = Scaled::<Net<F, CLASSES>, [f32; F]>::SCRATCH;
-    let scratch = scratch.get_mut(..scratch_needed).ok_or(Fail::Session("--replay: the network's scratch does not fit"))?;
+    let scratch =
+        scratch.get_mut(..scratch_needed).ok_or(Fail::Session("--replay: the network's scratch does not fit"))?;
     let t = crate::clock::instructions();
     let outcome = replay::replay::<Net<F, CLASSES>, AXES, LEN, F, CLASSES, N>(
         records.by_ref(),

@@ -266,7 +266,11 @@ fn run<const A: usize, const F: usize, const C: usize>(
 }
 
 /// `records` and `config` as a replay stream.
-fn device_stream<const A: usize>(records: &[Record<A>], config: &ReplayConfig, classes: usize) -> Result<Vec<u8>, String> {
+fn device_stream<const A: usize>(
+    records: &[Record<A>],
+    config: &ReplayConfig,
+    classes: usize,
+) -> Result<Vec<u8>, String> {
     let header = Header {
         axes: u8::try_from(A).map_err(|_| "too many axes for a replay stream")?,
         classes: u8::try_from(classes).map_err(|_| "too many classes for a replay stream")?,
@@ -374,17 +378,9 @@ fn config_for(args: &Args, rec: &Recording) -> Result<ReplayConfig, CliError> {
     Ok(ReplayConfig { quality, split, ..ReplayConfig::general(scale_of(rec)?, window, hop) })
 }
 
-/// Runs `nn replay`.
-pub fn run_command(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
-    output::check_distinct(&[
-        ("the recording", Some(&args.file)),
-        ("--test", args.test.as_deref()),
-        ("--features-out", args.features_out.as_deref()),
-        ("--device-stream", args.device_stream.as_deref()),
-    ])?;
-    for path in [&args.features_out, &args.device_stream].into_iter().flatten() {
-        output::check_writable(path)?;
-    }
+/// Loads the recording (and `--test`'s), and replays it as `args` say: the outcome and
+/// the configuration (`nn replay`, and `nn verify-device --recording`).
+pub fn replay_file(args: &Args) -> Result<(Outcome, ReplayConfig), CliError> {
     let mut rec = Recording::load(&args.file)?;
     let held_out_from = match &args.test {
         Some(path) => Some(append_test(&mut rec, &Recording::load(path)?)?),
@@ -403,6 +399,21 @@ pub fn run_command(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
             .join()
             .map_err(|_| CliError::bad("the replay stopped unexpectedly"))?
     })?;
+    Ok((outcome, config))
+}
+
+/// Runs `nn replay`.
+pub fn run_command(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
+    output::check_distinct(&[
+        ("the recording", Some(&args.file)),
+        ("--test", args.test.as_deref()),
+        ("--features-out", args.features_out.as_deref()),
+        ("--device-stream", args.device_stream.as_deref()),
+    ])?;
+    for path in [&args.features_out, &args.device_stream].into_iter().flatten() {
+        output::check_writable(path)?;
+    }
+    let (outcome, config) = replay_file(args)?;
     if let Some(path) = &args.features_out {
         write_features(path, &outcome, &outcome.rows)?;
     }

@@ -57,6 +57,14 @@ pub struct Args {
     /// Seconds before a QEMU run is stopped.
     #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = options::timeout_seconds, allow_hyphen_values = true)]
     pub timeout: u64,
+    /// Compare the replay of this recording instead of the gesture demo: the host's
+    /// `nn replay FILE` against the firmware's `--replay` of the same stream. The M0 build
+    /// replays 3-axis, 3-class recordings; the M4F build those and 6-axis, 4-class ones.
+    #[arg(long, value_name = "FILE")]
+    pub recording: Option<PathBuf>,
+    /// With --recording: samples per window [default: as nn replay].
+    #[arg(long, value_name = "SAMPLES", requires = "recording")]
+    pub window: Option<usize>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -79,6 +87,39 @@ struct Reference {
     params: Vec<f32>,
     crc: u32,
     accuracy: f32,
+    /// What QEMU is told (after `-append`).
+    append: String,
+    /// The replay stream file the device reads, removed when done.
+    stream: Option<PathBuf>,
+    /// The boards that can run it.
+    shape: Option<(usize, usize)>,
+}
+
+/// The host's replay of `file`, its stream written to a temporary file for QEMU.
+fn recording_reference(file: &Path, window: Option<usize>) -> Result<Reference, CliError> {
+    let args = crate::cmd::replay::Args {
+        file: file.to_path_buf(),
+        window,
+        hop: None,
+        hold_out_every: 4,
+        test_session: None,
+        test: None,
+        features_out: None,
+        device_stream: None,
+        json: false,
+    };
+    let (outcome, _) = crate::cmd::replay::replay_file(&args)?;
+    let stream = std::env::temp_dir().join(format!("nn-verify-{}.nnrs", std::process::id()));
+    std::fs::write(&stream, &outcome.stream)
+        .map_err(|e| CliError::in_file(&stream, format!("cannot write the replay stream: {e}")))?;
+    Ok(Reference {
+        params: outcome.bits.iter().map(|&b| f32::from_bits(b)).collect(),
+        crc: crate::cmd::replay::fnv1a(&outcome.bits),
+        accuracy: outcome.accuracy,
+        append: format!("--replay={}", stream.display()),
+        stream: Some(stream),
+        shape: Some((outcome.axes, outcome.labels.len())),
+    })
 }
 
 fn reference() -> Result<Reference, CliError> {
@@ -91,7 +132,7 @@ fn reference() -> Result<Reference, CliError> {
         .map_err(|e| CliError::Disagree(format!("the host reference cannot be encoded: {e}")))?;
     let tail = bytes.get(n.saturating_sub(4)..n).unwrap_or(&[0, 0, 0, 0]);
     let crc = u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]);
-    Ok(Reference { params, crc, accuracy: score.accuracy() })
+    Ok(Reference { params, crc, accuracy: score.accuracy(), append: "--verify".into(), stream: None, shape: None })
 }
 
 /// What the device printed.
@@ -131,8 +172,10 @@ fn parse(stdout: &str) -> Result<DeviceRun, String> {
                 return Err(format!("line {at}: parameter {index} is printed twice"));
             }
         } else if line.starts_with("verify: end") {
-            let crc_text =
-                field(line, "model_crc=0x").ok_or(format!("line {at}: \"verify: end\" without model_crc=0x…"))?;
+            // The demo's codec CRC, or a replay's FNV-1a of its parameters and scaling.
+            let crc_text = field(line, "model_crc=0x")
+                .or_else(|| field(line, "fingerprint=0x"))
+                .ok_or(format!("line {at}: \"verify: end\" without model_crc=0x… or fingerprint=0x…"))?;
             let crc =
                 u32::from_str_radix(&crc_text, 16).map_err(|_| format!("line {at}: bad model_crc \"{crc_text}\""))?;
             let missing = params.iter().position(Option::is_none);
@@ -185,13 +228,14 @@ fn run_qemu(
     qemu: &Path,
     board: &Board,
     image: &Path,
+    append: &str,
     timeout: Duration,
 ) -> Result<(Option<i32>, String, String), CliError> {
     let mut child = Command::new(qemu)
         .args(["-machine", board.machine, "-cpu", board.cpu, "-nographic", "-monitor", "none", "-serial", "none"])
         .args(["-icount", "shift=0", "-semihosting-config", "enable=on,target=native", "-kernel"])
         .arg(image)
-        .args(["-append", "--verify"])
+        .args(["-append", append])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -264,11 +308,36 @@ struct Report {
 
 /// Runs and compares.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
-    let boards: Vec<&Board> = match args.core {
+    let mut boards: Vec<&Board> = match args.core {
         Core::M4f => vec![&M4F],
         Core::M0 => vec![&M0],
         Core::All => vec![&M4F, &M0],
     };
+    let host = match &args.recording {
+        Some(file) => recording_reference(file, args.window)?,
+        None => reference()?,
+    };
+    // The M0 build (16 KiB of RAM) replays 3-axis, 3-class recordings only.
+    if let Some(shape) = host.shape.filter(|&s| s != (3, 3)) {
+        if args.core == Core::M0 {
+            return Err(CliError::bad(format!(
+                "the Cortex-M0 build replays 3-axis, 3-class recordings; this one has {} axes and {} classes",
+                shape.0, shape.1
+            )));
+        }
+        if boards.len() > 1 && !args.json {
+            outln!(out, "cortex-m0: skipped (its build replays 3-axis, 3-class recordings only)");
+        }
+        boards.retain(|b| b.name != M0.name);
+    }
+    let result = compare(args, &boards, &host, out);
+    if let Some(stream) = &host.stream {
+        let _ = std::fs::remove_file(stream);
+    }
+    result
+}
+
+fn compare(args: &Args, boards: &[&Board], host: &Reference, out: &mut dyn Write) -> Result<(), CliError> {
     if args.image.is_some() && boards.len() > 1 {
         return Err(CliError::bad("--image needs --core m4f or --core m0 (one image is one core)"));
     }
@@ -299,22 +368,32 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         }
     }
     check_qemu(&args.qemu)?;
-    let host = reference()?;
     if !args.json {
-        outln!(
-            out,
-            "host: nn_learn::sim::demo::Demo::DEFAULT (seed {}), {} parameters, model_crc 0x{:08x}, held-out accuracy {}",
-            Demo::DEFAULT.data_seed,
-            host.params.len(),
-            host.crc,
-            sig32(host.accuracy)
-        );
+        match &args.recording {
+            Some(file) => outln!(
+                out,
+                "host: nn replay {} ({} parameters and scaling values), fingerprint 0x{:08x}, held-out accuracy {}",
+                file.display(),
+                host.params.len(),
+                host.crc,
+                sig32(host.accuracy)
+            ),
+            None => outln!(
+                out,
+                "host: nn_learn::sim::demo::Demo::DEFAULT (seed {}), {} parameters, model_crc 0x{:08x}, held-out accuracy {}",
+                Demo::DEFAULT.data_seed,
+                host.params.len(),
+                host.crc,
+                sig32(host.accuracy)
+            ),
+        }
     }
     let mut reports = Vec::new();
     let mut failures = Vec::new();
     for (board, image) in boards.iter().zip(&images) {
         let started = Instant::now();
-        let (code, stdout, stderr) = run_qemu(&args.qemu, board, image, Duration::from_secs(args.timeout))?;
+        let (code, stdout, stderr) =
+            run_qemu(&args.qemu, board, image, &host.append, Duration::from_secs(args.timeout))?;
         let seconds = started.elapsed().as_secs_f64();
         let device = match parse(&stdout) {
             Ok(d) => d,
