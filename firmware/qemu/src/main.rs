@@ -115,6 +115,7 @@ struct Options<'a> {
     flash_fail: [Option<u32>; 2],
     flash_worn: Option<u32>,
     replay: Option<&'a str>,
+    record: bool,
 }
 
 impl<'a> Options<'a> {
@@ -135,6 +136,7 @@ impl<'a> Options<'a> {
             flash_fail: [None; 2],
             flash_worn: None,
             replay: None,
+            record: false,
         };
         let number = |v: &str| v.parse::<u32>().map_err(|_| Fail::Args("expected a number"));
         // The first word is the program (QEMU passes the kernel path).
@@ -167,6 +169,7 @@ impl<'a> Options<'a> {
                 None if arg == "--fault" => o.fault = true,
                 None if arg == "--hang" => o.hang = true,
                 None if arg == "--user" => o.user = true,
+                None if arg == "--record" => o.record = true,
                 None if arg.is_empty() => {}
                 _ => return Err(Fail::Args("unknown option (see firmware/README.md)")),
             }
@@ -292,7 +295,9 @@ fn session() -> Result<i32, Fail> {
     let chip = RefCell::new(SimLsm303agr::with_faults(GestureSim::new(demo.data_seed), plan));
     let mut sensor = Sensor::new(&chip, opts.faults);
 
-    let code = if opts.user {
+    let code = if opts.record {
+        record_session(&mut sensor)?
+    } else if opts.user {
         user_session(&demo, &mut sensor)?
     } else if let Some(steps) = opts.long_run {
         long_run(&demo, steps, &mut sensor)?
@@ -300,6 +305,39 @@ fn session() -> Result<i32, Fail> {
         scripted_session(&opts, &demo, &mut sensor, boot_stack)?
     };
     Ok(code)
+}
+
+/// Rounds of `--record`: each records [`RECORD_WINDOWS`] windows of every gesture.
+const RECORD_ROUNDS: usize = 2;
+/// Consecutive windows of one gesture in a `--record` round (a stretch of one label).
+const RECORD_WINDOWS: usize = 4;
+
+/// `--record`: the recording mode of the micro:bit, on the simulated chip. Every sample
+/// the reader accepts goes out as an `nnrec` line (docs/recording-format.md), labelled by
+/// the gesture being simulated: [`RECORD_ROUNDS`] rounds of still, shake and tilt,
+/// [`RECORD_WINDOWS`] windows each, in one session. `nn record --from-log` turns the
+/// output into a recording file.
+#[inline(never)]
+fn record_session(sensor: &mut Sensor<'_>) -> Result<i32, Fail> {
+    println!(
+        "nnrec v1 rate_hz={} axes=ax[mg],ay[mg],az[mg] labels=still,shake,tilt range={}..{}",
+        nn_learn::window::SAMPLE_RATE_HZ,
+        -i32::from(nn_learn::window::FULL_SCALE_MG) - 2,
+        nn_learn::window::FULL_SCALE_MG
+    );
+    let mut seq = 0u32;
+    for _ in 0..RECORD_ROUNDS {
+        for gesture in Gesture::ALL {
+            for _ in 0..RECORD_WINDOWS {
+                for [x, y, z] in sensor.read(gesture)? {
+                    println!("nnrec 0 {seq} {} {x} {y} {z}", gesture.index());
+                    seq += 1;
+                }
+            }
+        }
+    }
+    println!("nnrec end 0 {seq}");
+    Ok(code::OK)
 }
 
 /// The scripted session (`Demo`): boot from flash, collect, train, save, evaluate.

@@ -58,13 +58,16 @@ pub struct Args {
     #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = options::timeout_seconds, allow_hyphen_values = true)]
     pub timeout: u64,
     /// Compare the replay of this recording instead of the gesture demo: the host's
-    /// `nn replay FILE` against the firmware's `--replay` of the same stream. The M0 build
-    /// replays 3-axis, 3-class recordings; the M4F build those and 6-axis, 4-class ones.
+    /// `nn replay FILE` against the firmware's `--replay` of the same stream, on the
+    /// Cortex-M4F (3 axes and 3 classes, or 6 and 4; the M0's 16 KiB hold no replay).
     #[arg(long, value_name = "FILE")]
     pub recording: Option<PathBuf>,
     /// With --recording: samples per window [default: as nn replay].
     #[arg(long, value_name = "SAMPLES", requires = "recording")]
     pub window: Option<usize>,
+    /// With --recording: samples between window starts [default: as nn replay].
+    #[arg(long, value_name = "SAMPLES", requires = "recording")]
+    pub hop: Option<usize>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -96,11 +99,11 @@ struct Reference {
 }
 
 /// The host's replay of `file`, its stream written to a temporary file for QEMU.
-fn recording_reference(file: &Path, window: Option<usize>) -> Result<Reference, CliError> {
+fn recording_reference(file: &Path, window: Option<usize>, hop: Option<usize>) -> Result<Reference, CliError> {
     let args = crate::cmd::replay::Args {
         file: file.to_path_buf(),
         window,
-        hop: None,
+        hop,
         hold_out_every: 4,
         test_session: None,
         test: None,
@@ -314,19 +317,18 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         Core::All => vec![&M4F, &M0],
     };
     let host = match &args.recording {
-        Some(file) => recording_reference(file, args.window)?,
+        Some(file) => recording_reference(file, args.window, args.hop)?,
         None => reference()?,
     };
-    // The M0 build (16 KiB of RAM) replays 3-axis, 3-class recordings only.
-    if let Some(shape) = host.shape.filter(|&s| s != (3, 3)) {
+    // The M0 build (16 KiB of RAM) holds no replay (firmware/qemu/src/replay.rs).
+    if host.shape.is_some() {
         if args.core == Core::M0 {
-            return Err(CliError::bad(format!(
-                "the Cortex-M0 build replays 3-axis, 3-class recordings; this one has {} axes and {} classes",
-                shape.0, shape.1
-            )));
+            return Err(CliError::bad(
+                "the Cortex-M0 build does not replay recordings (16 KiB of RAM); use --core m4f",
+            ));
         }
         if boards.len() > 1 && !args.json {
-            outln!(out, "cortex-m0: skipped (its build replays 3-axis, 3-class recordings only)");
+            outln!(out, "cortex-m0: skipped (its 16 KiB of RAM hold no replay)");
         }
         boards.retain(|b| b.name != M0.name);
     }
