@@ -22,9 +22,10 @@
 
 use core::fmt;
 
+use crate::classifier::{fit_scaling, LearnError};
 use nn_core::data::{Dataset, Order};
 use nn_core::init::{Init, Rng};
-use nn_core::scaling::{guarded_scale, InputScaling};
+use nn_core::scaling::InputScaling;
 use nn_core::train::work_len;
 use nn_core::{forward, sgd_step, Biases, Error, Loss, Network, Optimizer, Schedule, SgdConfig, TrainConfig, Trainer};
 
@@ -495,7 +496,11 @@ impl<N: Network, const F: usize> Detector<N, F> {
         }
         let held_out = len / HOLD_OUT_EVERY;
         let trained = len - held_out;
-        let scaling = fit_scaling((0..trained).filter_map(|k| windows.get(training_index(k))))?;
+        let rows = (0..trained).filter_map(|k| windows.get(training_index(k)).copied());
+        let scaling = fit_scaling(rows).map_err(|e| match e {
+            LearnError::Net(e) => AnomalyError::Core(e),
+            _ => AnomalyError::NonFiniteFeatures,
+        })?;
         for w in windows.iter_mut() {
             let raw = *w;
             scaling.apply(&raw, w);
@@ -622,26 +627,6 @@ impl<N: Network, const F: usize> Detector<N, F> {
     pub fn adapted(&self) -> u32 {
         self.adapted
     }
-}
-
-/// Per-feature mean and population standard deviation of `rows`, summed in row order in
-/// f32; a feature that does not vary gets scale 1 (nn-core's [`guarded_scale`]).
-fn fit_scaling<'a, const F: usize>(
-    rows: impl Iterator<Item = &'a [f32; F]> + Clone,
-) -> Result<InputScaling<[f32; F]>, Error> {
-    let mut count = 0u32;
-    let mut mean = [0.0f32; F];
-    for row in rows.clone() {
-        mean.iter_mut().zip(row).for_each(|(m, v)| *m += v);
-        count += 1;
-    }
-    let n = count.max(1) as f32;
-    mean.iter_mut().for_each(|m| *m /= n);
-    let mut var = [0.0f32; F];
-    for row in rows {
-        var.iter_mut().zip(row).zip(&mean).for_each(|((s, v), m)| *s += (v - m) * (v - m));
-    }
-    InputScaling::new(mean, var.map(|s| guarded_scale(libm::sqrtf(s / n))))
 }
 
 #[cfg(test)]

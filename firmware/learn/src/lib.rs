@@ -31,7 +31,7 @@
 //! | [`learner`] | the interaction as a state machine: buttons label windows, train, then predict | `window`, `gesture`, `buffer`, `recipe` |
 //! | [`buttons`] | the buttons latched over a window, read at every poll | `learner` |
 //! | [`online`] | one training step per window, with no buffer | `gesture`, `buffer`, `recipe`, `learner` |
-//! | [`anomaly`] | anomaly detection: normal windows, an autoencoder [`anomaly::Detector`] with its threshold, alarm and drift adaptation | — |
+//! | [`anomaly`] | anomaly detection: normal windows, an autoencoder [`anomaly::Detector`] with its threshold, alarm and drift adaptation | `classifier` (the scaling fit) |
 //! | `sim` (feature `sim`) | the gesture and vibration simulators, a simulated LSM303AGR on an I2C bus (with faults), NOR flash in RAM that loses power on demand, the scripted demo session and the long-run reference | all of the above |
 //!
 //! # Your own sensor and classes

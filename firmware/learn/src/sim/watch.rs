@@ -192,28 +192,21 @@ impl<E> From<AnomalyError> for WatchError<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::features::{check, features as nn_learn_features, FeatureSet, Quality};
+    use crate::sensor::Scale;
     use nn_core::activation::{Identity, Tanh};
     use nn_core::Dense;
 
     type Ae = (Dense<9, 4, Tanh>, Dense<4, 9, Identity>);
 
-    /// Per axis: mean, standard deviation, mean absolute difference, in g (a stand-in for
-    /// the learner's feature set).
+    /// The learner's features of a window: per axis the mean, standard deviation and mean
+    /// absolute difference, in g; a stuck window is refused (the sensor check).
     fn features(w: &[[i16; 3]; 32]) -> Option<[f32; 9]> {
-        if w.iter().all(|s| *s == w[0]) {
-            return None;
-        }
-        let mut f = [0.0f32; 9];
-        for axis in 0..3 {
-            let x = w.map(|s| f32::from(s[axis]) / 1000.0);
-            let mean = x.iter().sum::<f32>() / 32.0;
-            let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / 32.0;
-            let mad = x.windows(2).map(|p| (p[1] - p[0]).abs()).sum::<f32>() / 31.0;
-            f[axis] = mean;
-            f[3 + axis] = libm::sqrtf(var);
-            f[6 + axis] = mad;
-        }
-        Some(f)
+        let counts = w.map(|s| s.map(i32::from));
+        let set = FeatureSet::MEAN.with(FeatureSet::STD).with(FeatureSet::MEAN_ABS_DIFF);
+        let quality = Quality::rails(-4096, 4094, 32);
+        check(&counts, &quality).ok()?;
+        nn_learn_features(&counts, Scale::MILLI_G_AS_G, set).ok()
     }
 
     #[test]
