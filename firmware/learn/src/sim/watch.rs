@@ -191,6 +191,8 @@ impl<E> From<AnomalyError> for WatchError<E> {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+
     use super::*;
     use crate::features::{check, features as nn_learn_features, FeatureSet, Quality};
     use crate::sensor::Scale;
@@ -214,6 +216,8 @@ mod tests {
         let mut work = [0.0; Detector::<Ae, 9>::WORK];
         let mut scratch = [0.0; Detector::<Ae, 9>::SCRATCH];
         let r = Watch::DEFAULT.reference::<Ae, 9, 64, 32>(features, &mut work, &mut scratch).unwrap();
+        // docs/learning.md quotes this line (`cargo test -p nn-learn ... watch -- --nocapture`).
+        std::println!("{r:?}");
         assert_eq!(r.normal.windows, 20 * 40);
         for (kind, c) in Condition::ANOMALIES.iter().zip(&r.anomalies) {
             assert_eq!((c.windows, c.bursts), (30, 5), "{kind:?}");
