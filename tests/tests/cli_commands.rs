@@ -323,6 +323,10 @@ fn demo_trains_and_names_its_plot() {
         .success()
         .stdout(contains("4 of 4 right"))
         .stdout(contains("004 Mazur 2-2-2, 10,000 steps: E 3.51086e-5"))
+        // The on-device learner: the gesture session's golden bits, and BasicMotions.
+        .stdout(contains("model_crc 0xf103d3e0"))
+        .stdout(contains("Badminton"))
+        .stdout(contains("model fingerprint 0x69526052"))
         .stdout(contains(arg(&plot).as_str()));
     assert!(std::fs::read_to_string(&plot).unwrap().contains("XOR 2-4-1"));
     // Without --plot it writes nn-demo-loss.svg in the current directory (no target/ here).
@@ -346,6 +350,9 @@ fn help_and_version() {
         "demo",
         "bench",
         "verify-device",
+        "replay",
+        "record",
+        "recording",
     ] {
         nn().args([sub, "--help"]).assert().success().stdout(contains("Usage: nn"));
     }

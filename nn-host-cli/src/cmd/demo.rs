@@ -52,6 +52,60 @@ fn default_plot() -> PathBuf {
     }
 }
 
+/// BasicMotions' CI subset (UEA, 6 axes at 10 Hz, 4 activities; data/recordings), built in
+/// so that the demo needs no file.
+const BASICMOTIONS: &str = include_str!("../../../data/recordings/basicmotions_ci.csv");
+
+/// 3. The on-device learner, run on the host exactly as the device runs it.
+fn learner(out: &mut dyn Write) -> Result<(), CliError> {
+    use nn_learn::classifier::Examples;
+    use nn_learn::replay::GeneralNet;
+    use nn_learn::sim::demo::Demo;
+
+    outln!(
+        out,
+        "3. The on-device learner (firmware/learn), run here exactly as the device runs it (same code, same bits):"
+    );
+    let (net, score) =
+        Demo::DEFAULT.reference().map_err(|e| CliError::bad(format!("demo: the gesture session: {e}")))?;
+    let mut record = vec![0u8; nn_core::codec::encoded_len(&net)];
+    let n = nn_core::codec::encode(&net, &mut record).map_err(|e| CliError::bad(format!("demo: {e}")))?;
+    let crc = record.get(n.saturating_sub(4)..n).map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    outln!(
+        out,
+        "   a) the simulated accelerometer (3 gestures, {} labelled windows, 6-10-3 network): held-out accuracy {} \
+         on {} windows, model_crc 0x{crc:08x}",
+        Demo::DEFAULT.train_windows,
+        sig32(score.accuracy()),
+        Demo::DEFAULT.test_windows
+    );
+    let rec = crate::recording::Recording::from_bytes(
+        Path::new("data/recordings/basicmotions_ci.csv (built in)"),
+        BASICMOTIONS.as_bytes(),
+    )?;
+    let (outcome, config) = super::replay::replay_with_defaults(&rec)?;
+    outln!(out, "   b) a real recording, BasicMotions (smartwatch, people doing 4 activities; UEA archive):");
+    let mut report = Vec::new();
+    super::replay::print_report(&outcome, &config, &mut report)?;
+    for line in String::from_utf8_lossy(&report).lines() {
+        outln!(out, "      {line}");
+    }
+    const F: usize = nn_learn::features::FeatureSet::GENERAL.len(6);
+    type Model = nn_core::Scaled<GeneralNet<F, 4>, [f32; F]>;
+    let examples = std::mem::size_of::<Examples<F, 4, 60>>();
+    let model = std::mem::size_of::<Model>();
+    let adam = 4 * nn_core::train::work_len(<GeneralNet<F, 4> as nn_core::Network>::PARAMS, nn_core::Optimizer::ADAM);
+    outln!(
+        out,
+        "      RAM of this learner on a device with 60 examples: examples {examples} B, model with scaling {model} B, \
+         Adam state {adam} B, best-model copy {model} B (flash not yet measured per configuration)"
+    );
+    outln!(out, "   The same on the emulated Cortex-M4F, bit for bit: nn verify-device --recording data/recordings/basicmotions_ci.csv");
+    outln!(out, "   Your own data: nn replay FILE (docs/recording-format.md); a board: firmware/README.md.");
+    outln!(out);
+    Ok(())
+}
+
 /// Runs the demo.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     let started = Instant::now();
@@ -144,6 +198,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         sig32(long.epochs.last().map_or(f32::NAN, |r| r.loss))
     );
     outln!(out);
+    learner(out)?;
 
     plot::loss_plot(
         &plot_path,

@@ -402,6 +402,23 @@ pub fn replay_file(args: &Args) -> Result<(Outcome, ReplayConfig), CliError> {
     Ok((outcome, config))
 }
 
+/// Replays `rec` with `nn replay`'s defaults (`nn demo`).
+pub fn replay_with_defaults(rec: &Recording) -> Result<(Outcome, ReplayConfig), CliError> {
+    let args = Args {
+        file: rec.path.clone(),
+        window: None,
+        hop: None,
+        hold_out_every: 4,
+        test_session: None,
+        test: None,
+        features_out: None,
+        device_stream: None,
+        json: false,
+    };
+    let config = config_for(&args, rec)?;
+    Ok((replay_recording(rec, config)?, config))
+}
+
 /// Runs `nn replay`.
 pub fn run_command(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     output::check_distinct(&[
@@ -446,7 +463,8 @@ fn write_features(path: &std::path::Path, o: &Outcome, rows: &[(usize, bool, Vec
     output::write_atomic(path, text.as_bytes())
 }
 
-fn print_report(o: &Outcome, config: &ReplayConfig, out: &mut dyn Write) -> Result<(), CliError> {
+/// The text report of a replay.
+pub fn print_report(o: &Outcome, config: &ReplayConfig, out: &mut dyn Write) -> Result<(), CliError> {
     let seconds = o.window as f64 / o.rate_hz;
     outln!(
         out,
