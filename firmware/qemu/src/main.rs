@@ -14,6 +14,7 @@
 #![no_std]
 #![no_main]
 
+mod anomaly;
 mod clock;
 mod flash;
 mod replay;
@@ -116,6 +117,7 @@ struct Options<'a> {
     flash_worn: Option<u32>,
     replay: Option<&'a str>,
     record: bool,
+    anomaly: bool,
 }
 
 impl<'a> Options<'a> {
@@ -137,6 +139,7 @@ impl<'a> Options<'a> {
             flash_worn: None,
             replay: None,
             record: false,
+            anomaly: false,
         };
         let number = |v: &str| v.parse::<u32>().map_err(|_| Fail::Args("expected a number"));
         // The first word is the program (QEMU passes the kernel path).
@@ -170,6 +173,7 @@ impl<'a> Options<'a> {
                 None if arg == "--hang" => o.hang = true,
                 None if arg == "--user" => o.user = true,
                 None if arg == "--record" => o.record = true,
+                None if arg == "--anomaly" => o.anomaly = true,
                 None if arg.is_empty() => {}
                 _ => return Err(Fail::Args("unknown option (see firmware/README.md)")),
             }
@@ -257,6 +261,9 @@ fn session() -> Result<i32, Fail> {
     let boot_stack = stack::peak();
     let args = semihosting::experimental::env::args::<512>().map_err(|_| Fail::Args("cannot read the command line"))?;
     let opts = Options::parse((&args).filter_map(Result::ok))?;
+    if opts.anomaly {
+        return anomaly::session();
+    }
     if let Some(stream) = opts.replay {
         let mut path = [0u8; 256];
         return replay::session(c_path(stream, &mut path)?);

@@ -62,6 +62,11 @@ pub struct Args {
     /// Cortex-M4F (3 axes and 3 classes, or 6 and 4; the M0's 16 KiB hold no replay).
     #[arg(long, value_name = "FILE")]
     pub recording: Option<PathBuf>,
+    /// Compare the anomaly-detection session instead (`nn_learn::sim::watch::Watch`:
+    /// the autoencoder, its scaling and its threshold learned on the device from a
+    /// simulated machine), with the firmware's `--anomaly`, on both cores.
+    #[arg(long, conflicts_with = "recording")]
+    pub anomaly: bool,
     /// With --recording: samples per window [default: as nn replay].
     #[arg(long, value_name = "SAMPLES", requires = "recording")]
     pub window: Option<usize>,
@@ -96,6 +101,33 @@ struct Reference {
     stream: Option<PathBuf>,
     /// The boards that can run it.
     shape: Option<(usize, usize)>,
+}
+
+/// The host's anomaly session, as the firmware's `--anomaly` runs it.
+fn anomaly_reference() -> Result<Reference, CliError> {
+    use nn_learn::anomaly::Detector;
+    use nn_learn::sim::watch::{features, Autoencoder, Watch, FEATURES, RING, WINDOW};
+    let mut work = vec![0.0f32; Detector::<Autoencoder, FEATURES>::WORK];
+    let mut scratch = vec![0.0f32; Detector::<Autoencoder, FEATURES>::SCRATCH];
+    let (report, det) = Watch::DEFAULT
+        .reference::<Autoencoder, FEATURES, RING, WINDOW>(features, &mut work, &mut scratch)
+        .map_err(|e| CliError::Disagree(format!("the host's anomaly session failed: {e:?}")))?;
+    let net = det.net();
+    let mut params = Vec::new();
+    for l in 0..net.depth() {
+        params.extend(net.weights(l).iter().chain(net.biases(l)));
+    }
+    params.extend(det.scaling().mean().iter().chain(det.scaling().scale()));
+    let flagged: u32 = report.anomalies.iter().map(|c| c.flagged).sum();
+    let shown: u32 = report.anomalies.iter().map(|c| c.windows).sum();
+    Ok(Reference {
+        params,
+        crc: report.fingerprint,
+        accuracy: flagged as f32 / shown.max(1) as f32,
+        append: "--anomaly".into(),
+        stream: None,
+        shape: None,
+    })
 }
 
 /// The host's replay of `file`, its stream written to a temporary file for QEMU.
@@ -318,6 +350,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     };
     let host = match &args.recording {
         Some(file) => recording_reference(file, args.window, args.hop)?,
+        None if args.anomaly => anomaly_reference()?,
         None => reference()?,
     };
     // The M0 build (16 KiB of RAM) holds no replay (firmware/qemu/src/replay.rs).
@@ -376,6 +409,14 @@ fn compare(args: &Args, boards: &[&Board], host: &Reference, out: &mut dyn Write
                 out,
                 "host: nn replay {} ({} parameters and scaling values), fingerprint 0x{:08x}, held-out accuracy {}",
                 file.display(),
+                host.params.len(),
+                host.crc,
+                sig32(host.accuracy)
+            ),
+            None if args.anomaly => outln!(
+                out,
+                "host: nn_learn::sim::watch::Watch::DEFAULT, {} parameters and scaling values, fingerprint 0x{:08x}, \
+                 anomalous windows detected {}",
                 host.params.len(),
                 host.crc,
                 sig32(host.accuracy)

@@ -15,7 +15,30 @@
 
 use super::vibration::{Condition, VibrationSim};
 use crate::anomaly::{AnomalyError, AutoencoderRecipe, Detector, NormalWindows, ThresholdRule};
-use nn_core::Network;
+use crate::features::{check, features as window_features, FeatureSet, Quality};
+use crate::sensor::Scale;
+use nn_core::activation::{Identity, Tanh};
+use nn_core::{Dense, Network};
+
+/// Samples per window of the session (0.64 s at 50 Hz).
+pub const WINDOW: usize = 32;
+/// The session's features: per axis the mean, standard deviation and mean absolute
+/// difference (in g), 9 values.
+pub const SET: FeatureSet = FeatureSet::MEAN.with(FeatureSet::STD).with(FeatureSet::MEAN_ABS_DIFF);
+/// Length of the feature vector.
+pub const FEATURES: usize = SET.len(3);
+/// The session's autoencoder: 9 features → 4 tanh → 9, identity output.
+pub type Autoencoder = (Dense<FEATURES, 4, Tanh>, Dense<4, FEATURES, Identity>);
+/// Normal windows the ring holds.
+pub const RING: usize = 64;
+
+/// The session's features of a window, or `None` when the sensor check refuses it (a
+/// stuck or saturated window, which counts as anomalous).
+pub fn features(w: &[[i16; 3]; WINDOW]) -> Option<[f32; FEATURES]> {
+    let counts = w.map(|s| s.map(i32::from));
+    check(&counts, &Quality::rails(-4096, 4094, WINDOW)).ok()?;
+    window_features(&counts, Scale::MILLI_G_AS_G, SET).ok()
+}
 
 /// The scripted session.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -93,7 +116,7 @@ impl Watch {
         features: impl Fn(&W) -> Option<[f32; F]>,
         work: &mut [f32],
         scratch: &mut [f32],
-    ) -> Result<WatchReport, WatchError<E>> {
+    ) -> Result<(WatchReport, Detector<N, F>), WatchError<E>> {
         let mut normal = NormalWindows::<F, CAP>::new();
         let mut collected = 0;
         while collected < self.normal_windows.min(CAP) {
@@ -158,7 +181,7 @@ impl Watch {
         }
         report.adapted = det.adapted();
         report.fingerprint = det.fingerprint();
-        Ok(report)
+        Ok((report, det))
     }
 
     /// [`run`](Self::run) on the simulator directly (the host reference).
@@ -167,7 +190,7 @@ impl Watch {
         features: impl Fn(&[[i16; 3]; L]) -> Option<[f32; F]>,
         work: &mut [f32],
         scratch: &mut [f32],
-    ) -> Result<WatchReport, WatchError<core::convert::Infallible>> {
+    ) -> Result<(WatchReport, Detector<N, F>), WatchError<core::convert::Infallible>> {
         let mut sim = VibrationSim::new(self.data_seed);
         self.run::<N, F, CAP, _, _>(|c| Ok(sim.window::<L>(c)), features, work, scratch)
     }
@@ -194,28 +217,14 @@ mod tests {
     extern crate std;
 
     use super::*;
-    use crate::features::{check, features as nn_learn_features, FeatureSet, Quality};
-    use crate::sensor::Scale;
-    use nn_core::activation::{Identity, Tanh};
-    use nn_core::Dense;
 
-    type Ae = (Dense<9, 4, Tanh>, Dense<4, 9, Identity>);
-
-    /// The learner's features of a window: per axis the mean, standard deviation and mean
-    /// absolute difference, in g; a stuck window is refused (the sensor check).
-    fn features(w: &[[i16; 3]; 32]) -> Option<[f32; 9]> {
-        let counts = w.map(|s| s.map(i32::from));
-        let set = FeatureSet::MEAN.with(FeatureSet::STD).with(FeatureSet::MEAN_ABS_DIFF);
-        let quality = Quality::rails(-4096, 4094, 32);
-        check(&counts, &quality).ok()?;
-        nn_learn_features(&counts, Scale::MILLI_G_AS_G, set).ok()
-    }
+    type Ae = Autoencoder;
 
     #[test]
     fn the_default_session_detects_every_kind_with_few_false_alarms() {
         let mut work = [0.0; Detector::<Ae, 9>::WORK];
         let mut scratch = [0.0; Detector::<Ae, 9>::SCRATCH];
-        let r = Watch::DEFAULT.reference::<Ae, 9, 64, 32>(features, &mut work, &mut scratch).unwrap();
+        let (r, _) = Watch::DEFAULT.reference::<Ae, 9, 64, 32>(features, &mut work, &mut scratch).unwrap();
         // docs/learning.md quotes this line (`cargo test -p nn-learn ... watch -- --nocapture`).
         std::println!("{r:?}");
         assert_eq!(r.normal.windows, 20 * 40);
@@ -228,7 +237,7 @@ mod tests {
         assert!(r.normal.flagged <= 40 && r.false_alarms <= 1, "{r:?}");
         assert!(r.adapted > 400, "{r:?}");
         // The same session twice: the same bits.
-        let again = Watch::DEFAULT.reference::<Ae, 9, 64, 32>(features, &mut work, &mut scratch).unwrap();
+        let (again, _) = Watch::DEFAULT.reference::<Ae, 9, 64, 32>(features, &mut work, &mut scratch).unwrap();
         assert_eq!(again, r);
     }
 }
