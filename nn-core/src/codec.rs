@@ -133,6 +133,29 @@ fn is_identity(mut mean: impl Iterator<Item = f32>, mut scale: impl Iterator<Ite
     mean.all(|m| m.to_bits() == 0) && scale.all(|s| s == 1.0)
 }
 
+/// FNV-1a (32 bit) over the little-endian bytes of each value's bits, in order: a
+/// fingerprint that two machines agree on exactly when they hold the same bits (the host
+/// and the device compare trained parameters with it).
+///
+/// ```
+/// use nn_core::codec::fingerprint;
+/// assert_eq!(fingerprint([]), 0x811c_9dc5);
+/// // 1.0 is 0x3f80_0000: bytes 00 00 80 3f.
+/// assert_eq!(fingerprint([1.0]), 0x1b58_7698);
+/// ```
+pub fn fingerprint(values: impl IntoIterator<Item = f32>) -> u32 {
+    values
+        .into_iter()
+        .flat_map(|v| v.to_bits().to_le_bytes())
+        .fold(0x811c_9dc5, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
+}
+
+/// [`fingerprint`] of `model`'s parameters in the flat order (the scaling stage is not
+/// included).
+pub fn params_fingerprint<M: Model + ?Sized>(model: &M) -> u32 {
+    fingerprint((0..model.depth()).flat_map(|l| model.weights(l).iter().chain(model.biases(l))).copied())
+}
+
 /// Bytes [`encode`] writes for `model`.
 pub fn encoded_len<M: Model + ?Sized>(model: &M) -> usize {
     let stage = stage_of(model).map_or(0, |s| 8 * s.len());

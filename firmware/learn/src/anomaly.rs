@@ -565,9 +565,7 @@ impl<N: Network, const F: usize> Detector<N, F> {
     pub fn fingerprint(&self) -> u32 {
         let params = (0..self.net.depth()).flat_map(|l| self.net.weights(l).iter().chain(self.net.biases(l)));
         let scaling = self.scaling.mean().iter().chain(self.scaling.scale());
-        params.chain(scaling).fold(0x811c_9dc5u32, |h, v| {
-            v.to_bits().to_le_bytes().iter().fold(h, |h, &b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
-        })
+        nn_core::codec::fingerprint(params.chain(scaling).copied())
     }
 
     /// Follows slow drift: one plain SGD step towards reconstructing `features` when its

@@ -169,18 +169,14 @@ fn run<const AXES: usize, const F: usize, const CLASSES: usize>(file: &File, hea
     let net = model.model();
     let count = <Net<F, CLASSES> as Network>::PARAMS + 2 * F;
     println!("verify: begin params={count} seed=0 target={TARGET}");
-    let mut i = 0usize;
-    let mut hash = 0x811c_9dc5u32;
-    let mut print = |p: f32| {
-        println!("param {i} {:08x}", p.to_bits());
-        hash = p.to_bits().to_le_bytes().iter().fold(hash, |h, &b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
-        i += 1;
+    let values = || {
+        let params = (0..net.depth()).flat_map(|l| net.weights(l).iter().chain(net.biases(l)));
+        params.chain(model.scaling().mean()).chain(model.scaling().scale()).copied()
     };
-    for l in 0..net.depth() {
-        net.weights(l).iter().chain(net.biases(l)).for_each(|&p| print(p));
+    for (i, p) in values().enumerate() {
+        println!("param {i} {:08x}", p.to_bits());
     }
-    model.scaling().mean().iter().chain(model.scaling().scale()).for_each(|&p| print(p));
-    println!("verify: end fingerprint=0x{hash:08x}");
+    println!("verify: end fingerprint=0x{:08x}", nn_core::codec::fingerprint(values()));
     println!(
         "summary: replay accuracy={:.4} windows={} train={} test={} epochs={} best_epoch={} replay_insns={insns}",
         report.accuracy(),

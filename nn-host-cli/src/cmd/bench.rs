@@ -276,15 +276,7 @@ pub const CHECK_STEPS: usize = 1000;
 /// FNV-1a (32-bit) over the little-endian bytes of every parameter's bits, in the flat
 /// parameter order.
 pub fn params_fnv1a<N: Network>(net: &N) -> u32 {
-    let mut h: u32 = 0x811c_9dc5;
-    for l in 0..net.depth() {
-        for &v in net.weights(l).iter().chain(net.biases(l)) {
-            for byte in v.to_bits().to_le_bytes() {
-                h = (h ^ u32::from(byte)).wrapping_mul(0x0100_0193);
-            }
-        }
-    }
-    h
+    nn_core::codec::params_fingerprint(net)
 }
 
 /// [`params_fnv1a`] after `steps` steps (samples in order) from the seed-1 weights.

@@ -29,6 +29,8 @@ pub const AXES: [usize; 5] = [1, 2, 3, 6, 9];
 pub const CLASSES: std::ops::RangeInclusive<usize> = 2..=8;
 /// Longest window the host replays, in samples.
 pub const MAX_WINDOW: usize = 256;
+/// `--hold-out-every`'s default.
+const HOLD_OUT_EVERY: u16 = 4;
 /// Windows per part (training, held out) the host's buffers hold.
 const BUFFER: usize = 8192;
 
@@ -45,7 +47,7 @@ pub struct Args {
     #[arg(long, value_name = "SAMPLES")]
     pub hop: Option<usize>,
     /// Hold out every K-th window of each class for the report.
-    #[arg(long, value_name = "K", default_value_t = 4, conflicts_with = "test_session")]
+    #[arg(long, value_name = "K", default_value_t = HOLD_OUT_EVERY, conflicts_with = "test_session")]
     pub hold_out_every: u16,
     /// Hold out every window of this session instead (a session the learner never saw).
     #[arg(long, value_name = "ID", conflicts_with = "test")]
@@ -117,11 +119,6 @@ pub struct Outcome {
     /// The recording and the configuration as a replay stream (`nn_learn::stream`).
     #[serde(skip)]
     pub stream: Vec<u8>,
-}
-
-/// FNV-1a (32 bit) over the little-endian bytes of `bits`.
-pub fn fnv1a(bits: &[u32]) -> u32 {
-    bits.iter().flat_map(|b| b.to_le_bytes()).fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
 }
 
 /// How many counts make one unit of the learner's features, and that unit: counts of
@@ -258,7 +255,7 @@ fn run<const A: usize, const F: usize, const C: usize>(
         confusion: report.confusion.counts.iter().map(|r| r.to_vec()).collect(),
         recall: report.recall().to_vec(),
         params: GeneralNet::<F, C>::PARAMS,
-        fingerprint: format!("0x{:08x}", fnv1a(&bits)),
+        fingerprint: format!("0x{:08x}", nn_core::codec::fingerprint(bits.iter().map(|&b| f32::from_bits(b)))),
         bits,
         rows: feature_rows(&train, &test),
         stream,
@@ -402,20 +399,26 @@ pub fn replay_file(args: &Args) -> Result<(Outcome, ReplayConfig), CliError> {
     Ok((outcome, config))
 }
 
+impl Args {
+    /// `nn replay FILE` with every option at its default (`nn demo`, `nn verify-device`).
+    pub fn for_file(file: PathBuf) -> Args {
+        Args {
+            file,
+            window: None,
+            hop: None,
+            hold_out_every: HOLD_OUT_EVERY,
+            test_session: None,
+            test: None,
+            features_out: None,
+            device_stream: None,
+            json: false,
+        }
+    }
+}
+
 /// Replays `rec` with `nn replay`'s defaults (`nn demo`).
 pub fn replay_with_defaults(rec: &Recording) -> Result<(Outcome, ReplayConfig), CliError> {
-    let args = Args {
-        file: rec.path.clone(),
-        window: None,
-        hop: None,
-        hold_out_every: 4,
-        test_session: None,
-        test: None,
-        features_out: None,
-        device_stream: None,
-        json: false,
-    };
-    let config = config_for(&args, rec)?;
+    let config = config_for(&Args::for_file(rec.path.clone()), rec)?;
     Ok((replay_recording(rec, config)?, config))
 }
 

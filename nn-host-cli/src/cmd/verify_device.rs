@@ -132,24 +132,14 @@ fn anomaly_reference() -> Result<Reference, CliError> {
 
 /// The host's replay of `file`, its stream written to a temporary file for QEMU.
 fn recording_reference(file: &Path, window: Option<usize>, hop: Option<usize>) -> Result<Reference, CliError> {
-    let args = crate::cmd::replay::Args {
-        file: file.to_path_buf(),
-        window,
-        hop,
-        hold_out_every: 4,
-        test_session: None,
-        test: None,
-        features_out: None,
-        device_stream: None,
-        json: false,
-    };
+    let args = crate::cmd::replay::Args { window, hop, ..crate::cmd::replay::Args::for_file(file.to_path_buf()) };
     let (outcome, _) = crate::cmd::replay::replay_file(&args)?;
     let stream = std::env::temp_dir().join(format!("nn-verify-{}.nnrs", std::process::id()));
     std::fs::write(&stream, &outcome.stream)
         .map_err(|e| CliError::in_file(&stream, format!("cannot write the replay stream: {e}")))?;
     Ok(Reference {
         params: outcome.bits.iter().map(|&b| f32::from_bits(b)).collect(),
-        crc: crate::cmd::replay::fnv1a(&outcome.bits),
+        crc: codec::fingerprint(outcome.bits.iter().map(|&b| f32::from_bits(b))),
         accuracy: outcome.accuracy,
         append: format!("--replay={}", stream.display()),
         stream: Some(stream),
