@@ -6,13 +6,12 @@
 //! protocol (which `nn verify-device --anomaly` compares with the host's session bit for
 //! bit) and a `summary:` line with the detection and false-alarm counts.
 
-use nn_core::Model;
 use nn_learn::anomaly::Detector;
 use nn_learn::sim::vibration::Condition;
 use nn_learn::sim::watch::{features, Autoencoder, Watch, FEATURES, RING, WINDOW};
 use semihosting::println;
 
-use crate::{code, Fail, TARGET};
+use crate::{code, Fail};
 
 /// Runs the session; returns the exit code (2 when an anomaly kind goes undetected).
 #[inline(never)]
@@ -25,20 +24,7 @@ pub fn session() -> Result<i32, Fail> {
         .reference::<Autoencoder, FEATURES, RING, WINDOW>(features, &mut work, &mut scratch)
         .map_err(|_| Fail::Session("--anomaly: the detector refused the session"))?;
     let insns = crate::clock::instructions().wrapping_sub(t);
-    let net = det.net();
-    let count: usize =
-        (0..net.depth()).map(|l| net.weights(l).len() + net.biases(l).len()).sum::<usize>() + 2 * FEATURES;
-    println!("verify: begin params={count} seed={} target={TARGET}", watch.data_seed);
-    let mut i = 0usize;
-    let mut print = |p: f32| {
-        println!("param {i} {:08x}", p.to_bits());
-        i += 1;
-    };
-    for l in 0..net.depth() {
-        net.weights(l).iter().chain(net.biases(l)).for_each(|&p| print(p));
-    }
-    det.scaling().mean().iter().chain(det.scaling().scale()).for_each(|&p| print(p));
-    println!("verify: end fingerprint=0x{:08x}", report.fingerprint);
+    crate::print_verify(watch.data_seed, det.net(), det.scaling());
     let [f, a, s, st] = report.anomalies;
     println!(
         "summary: anomaly threshold={:.4} normal_flagged={}/{} false_alarms={} {}={}/{} {}={}/{} {}={}/{} {}={}/{} \

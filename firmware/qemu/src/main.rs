@@ -314,6 +314,22 @@ fn session() -> Result<i32, Fail> {
     Ok(code)
 }
 
+/// The `--verify` protocol for a model behind an input scaling (`--replay`,
+/// `--anomaly`): `verify: begin`, one `param` line per value (the network's parameters in
+/// nn-core's flat order, then the scaling's means and scales), and `verify: end` with
+/// their fingerprint (`nn_core::codec::fingerprint`).
+fn print_verify(seed: u32, net: &impl Model, scaling: &nn_core::scaling::InputScaling<impl AsRef<[f32]>>) {
+    let values = || {
+        let params = (0..net.depth()).flat_map(|l| net.weights(l).iter().chain(net.biases(l)));
+        params.chain(scaling.mean()).chain(scaling.scale()).copied()
+    };
+    println!("verify: begin params={} seed={seed} target={TARGET}", values().count());
+    for (i, p) in values().enumerate() {
+        println!("param {i} {:08x}", p.to_bits());
+    }
+    println!("verify: end fingerprint=0x{:08x}", nn_core::codec::fingerprint(values()));
+}
+
 /// Rounds of `--record`: each records [`RECORD_WINDOWS`] windows of every gesture.
 const RECORD_ROUNDS: usize = 2;
 /// Consecutive windows of one gesture in a `--record` round (a stretch of one label).

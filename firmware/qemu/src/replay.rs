@@ -20,7 +20,7 @@
 
 use core::ffi::CStr;
 
-use nn_core::{Model, Network, Scaled};
+use nn_core::{Network, Scaled};
 use nn_learn::classifier::Examples;
 use nn_learn::features::{FeatureSet, Quality};
 use nn_learn::replay::{self, GeneralNet, Record, ReplayConfig};
@@ -166,17 +166,7 @@ fn run<const AXES: usize, const F: usize, const CLASSES: usize>(file: &File, hea
             return Ok(crate::code::ERROR);
         }
     };
-    let net = model.model();
-    let count = <Net<F, CLASSES> as Network>::PARAMS + 2 * F;
-    println!("verify: begin params={count} seed=0 target={TARGET}");
-    let values = || {
-        let params = (0..net.depth()).flat_map(|l| net.weights(l).iter().chain(net.biases(l)));
-        params.chain(model.scaling().mean()).chain(model.scaling().scale()).copied()
-    };
-    for (i, p) in values().enumerate() {
-        println!("param {i} {:08x}", p.to_bits());
-    }
-    println!("verify: end fingerprint=0x{:08x}", nn_core::codec::fingerprint(values()));
+    crate::print_verify(0, model.model(), model.scaling());
     println!(
         "summary: replay accuracy={:.4} windows={} train={} test={} epochs={} best_epoch={} replay_insns={insns}",
         report.accuracy(),
