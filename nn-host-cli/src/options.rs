@@ -10,18 +10,26 @@ use crate::data_file::{Classes, Columns, DataFile, Targets};
 use crate::error::CliError;
 use crate::model_file::{parse_f32, ModelFile};
 
-/// `--model` and `--data`: what `nn predict` reads, and the base of [`Supervised`].
+/// `--data` and how its columns are read.
 #[derive(Debug, Clone, clap::Args)]
-pub struct ModelData {
-    /// The model (JSON, or a binary from `nn export --format bin`).
-    #[arg(long, value_name = "FILE")]
-    pub model: PathBuf,
+pub struct DataSet {
     /// The data set (CSV with a header row: inputs, then targets).
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
     /// How the data set's columns are read.
     #[command(flatten)]
     pub columns: Columns,
+}
+
+/// `--model` and `--data`: what `nn predict` reads, and the base of [`Supervised`].
+#[derive(Debug, Clone, clap::Args)]
+pub struct ModelData {
+    /// The model (JSON, or a binary from `nn export --format bin`).
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// The data set.
+    #[command(flatten)]
+    pub set: DataSet,
 }
 
 /// `--model`, `--data` and `--loss`: what `nn train`, `eval`, `gradcheck` and `hessian`
@@ -54,10 +62,10 @@ impl Supervised {
         let model = ModelFile::load(&self.files.model)?;
         model.check_loss(self.loss)?;
         let data = DataFile::load_with(
-            &self.files.data,
+            &self.files.set.data,
             &model,
             Targets::For(self.loss),
-            &self.files.columns,
+            &self.files.set.columns,
             Classes::FromModel,
         )?;
         Ok((model, data))

@@ -1197,3 +1197,53 @@ fn scaled_binaries_exports_and_init_standardize_refuse_bad_input() {
 fn s_vec(v: &[&str]) -> Vec<String> {
     v.iter().map(|a| a.to_string()).collect()
 }
+
+/// `nn train --layers … --activations …` (a new network instead of `--model`): every bad
+/// choice is refused before anything is written, naming the option or the file.
+#[test]
+fn a_new_network_in_train_refuses_bad_choices() {
+    let train = |extra: &[&str], loss: &str| -> Vec<String> {
+        let mut a = s_vec(&["train", "--data", "d.csv", "--lr", "0.1", "--epochs", "1", "--out", "out.json"]);
+        a.extend(s_vec(&["--loss", loss]));
+        a.extend(s_vec(extra));
+        a
+    };
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (train(&[], "mse"), "required arguments were not provided: <--model <FILE>|--layers <W,W,...>>"),
+        (train(&["--model", "m.json", "--layers", "2,1", "--activations", "sigmoid"], "mse"), "cannot be used with"),
+        (train(&["--model", "m.json", "--init", "he"], "mse"), "'--model <FILE>' cannot be used with '--init"),
+        (train(&["--model", "m.json", "--limit", "1"], "mse"), "'--model <FILE>' cannot be used with '--limit"),
+        (train(&["--layers", "2,1"], "mse"), "required arguments were not provided: --activations"),
+        (train(&["--activations", "sigmoid"], "mse"), "--layers"),
+        (train(&["--init", "he"], "mse"), "--layers"),
+        (train(&["--layers", "2,4,1", "--activations", "sigmoid"], "mse"), "--activations has 1 names, expected 2"),
+        (
+            train(&["--layers", "2,1", "--activations", "sigmoid", "--limit", "0.5"], "mse"),
+            "--limit applies only to --init uniform",
+        ),
+        (
+            train(&["--layers", "2,1", "--activations", "tanh"], "bce"),
+            "--activations: the output layer is tanh, but --loss bce needs a sigmoid output layer",
+        ),
+        (
+            train(&["--layers", "2,1", "--activations", "softmax"], "softmax_ce"),
+            "--activations: layer 1: softmax of a single output is always 1 and learns nothing",
+        ),
+        (train(&["--layers", "2,0,1", "--activations", "tanh,sigmoid"], "mse"), "--layers"),
+        (train(&["--layers", "3,1", "--activations", "sigmoid"], "mse"), "d.csv:1:1: the header has 3 columns"),
+        (train(&["--layers", "3,1", "--activations", "sigmoid"], "mse"), "for the 3-1 network in --layers"),
+        (
+            train(&["--layers", "2,1", "--activations", "sigmoid", "--train-last", "2"], "mse"),
+            "--train-last 2: a new network (xavier init, seed 0) has 1 layer; expected 1 to 1",
+        ),
+        (
+            train(&["--layers", "2,1", "--activations", "sigmoid", "--init", "uniform", "--limit", "0"], "mse"),
+            "--limit",
+        ),
+    ];
+    let n = cases.len();
+    for (args, expect) in cases {
+        refused(&[], &strs(&args), &[expect], false);
+    }
+    println!("nn train with a new network: {n} cases refused with exit 2");
+}

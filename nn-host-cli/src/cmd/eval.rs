@@ -83,7 +83,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         CliError::bad(format!(
             "{} and {} do not fit together: {e}",
             args.input.files.model.display(),
-            args.input.files.data.display()
+            args.input.files.set.data.display()
         ))
     })?;
     if !loss.is_finite() {
@@ -93,7 +93,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
             None => CliError::bad(format!(
                 "{} on {}: the mean loss is {loss}; the inputs, targets or weights are too large for f32",
                 args.input.files.model.display(),
-                args.input.files.data.display()
+                args.input.files.set.data.display()
             )),
         });
     }

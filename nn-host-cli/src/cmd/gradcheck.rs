@@ -157,7 +157,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         CliError::bad(format!(
             "{} and {} do not fit together: {e}",
             args.input.files.model.display(),
-            args.input.files.data.display()
+            args.input.files.set.data.display()
         ))
     })?;
     let (analytic, numeric) = grads.split_at(count);
@@ -203,7 +203,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
             "gradient check of {} ({}) on {} ({}): mean {} loss {}",
             args.input.files.model.display(),
             model.describe(),
-            args.input.files.data.display(),
+            args.input.files.set.data.display(),
             samples_text(data.len()),
             args.input.loss.name(),
             sig32(agreement.loss)

@@ -116,7 +116,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         CliError::bad(format!(
             "{} and {} do not fit together: {e}",
             args.input.files.model.display(),
-            args.input.files.data.display()
+            args.input.files.set.data.display()
         ))
     };
     let mut scratch = vec![0.0f32; net.scratch_len()];
@@ -181,7 +181,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         args.input.loss.name(),
         args.input.files.model.display(),
         model.describe(),
-        args.input.files.data.display(),
+        args.input.files.set.data.display(),
         samples_text(data.len()),
         args.eps
     );

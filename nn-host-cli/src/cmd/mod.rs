@@ -27,7 +27,7 @@ pub enum Command {
     /// Write a new model with seeded random weights.
     Init(init::Args),
     /// Train a model on a CSV data set.
-    Train(train::Args),
+    Train(Box<train::Args>),
     /// Loss (and accuracy for classifiers) of a model on a data set.
     Eval(eval::Args),
     /// The model's outputs for each row of a data set, as CSV.

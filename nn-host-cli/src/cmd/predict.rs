@@ -44,8 +44,13 @@ fn cell(text: &str) -> String {
 /// first.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     let model = ModelFile::load(&args.files.model)?;
-    let data =
-        DataFile::load_with(&args.files.data, &model, Targets::Optional, &args.files.columns, Classes::FromModel)?;
+    let data = DataFile::load_with(
+        &args.files.set.data,
+        &model,
+        Targets::Optional,
+        &args.files.set.columns,
+        Classes::FromModel,
+    )?;
     let net = model.network()?;
     let mut names: Vec<String> = Vec::new();
     if args.with_inputs {

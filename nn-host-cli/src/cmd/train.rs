@@ -15,10 +15,11 @@ use nn_core::{Activation, Biases, Error, Loss, Model, Optimizer, Schedule, Train
 use nn_core::data::shuffle;
 use nn_core::init::Rng;
 
+use crate::cmd::init::Architecture;
 use crate::data_file::{Classes, DataFile, Targets};
 use crate::error::CliError;
 use crate::model_file::{self, shorten, ModelFile, Network};
-use crate::options::{self, Supervised};
+use crate::options::{self, DataSet};
 use crate::output::{self, sig32};
 use crate::{metrics, outln, plot};
 
@@ -39,23 +40,25 @@ pub enum OptimizerName {
     Rmsprop,
 }
 
-/// The shared arguments' help, as `nn train` words it.
-const HELP: &[(&str, &str)] = &[
-    ("model", "The model to start from (JSON, or a binary from `nn export --format bin`)"),
-    (
-        "loss",
-        "The per-sample loss: mse, sse, half_sse, bce (sigmoid output) or softmax_ce (softmax output); a batch's \
-     loss is the mean over its samples",
-    ),
-];
-
 /// Arguments of `nn train`.
 #[derive(Debug, clap::Args)]
-#[command(mut_args(options::reword(HELP)))]
+#[command(mut_args(either_model_or_network))]
+#[command(group(clap::ArgGroup::new("start").required(true).args(["model", "layers"])))]
 pub struct Args {
-    /// The model, the data set and the loss.
+    /// The model to start from (JSON, or a binary from `nn export --format bin`); or, instead,
+    /// a new network drawn from --seed by --layers and --activations, as `nn init` does.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["layers", "activations", "init", "limit"])]
+    pub model: Option<PathBuf>,
+    /// A new network to train instead of --model.
     #[command(flatten)]
-    pub input: Supervised,
+    pub network: Option<Architecture>,
+    /// The data set and how its columns are read.
+    #[command(flatten)]
+    pub set: DataSet,
+    /// The per-sample loss: mse, sse, half_sse, bce (sigmoid output) or softmax_ce (softmax
+    /// output); a batch's loss is the mean over its samples.
+    #[arg(long, value_parser = options::loss, allow_hyphen_values = true)]
+    pub loss: Loss,
     /// The update rule.
     #[arg(long, value_enum, default_value_t = OptimizerName::Sgd)]
     pub optimizer: OptimizerName,
@@ -95,7 +98,8 @@ pub struct Args {
     /// Clip each batch gradient to this global L2 norm; 0 turns clipping off.
     #[arg(long, value_name = "C", default_value = "0", value_parser = options::non_negative_f32, allow_hyphen_values = true)]
     pub clip_norm: f32,
-    /// Seed of the shuffling.
+    /// Seed of the shuffling (and, with --layers, of the new network's weights, as
+    /// `nn init --seed`).
     #[arg(long, default_value = "0", value_parser = options::seed, allow_hyphen_values = true)]
     pub seed: u32,
     /// Take the samples in file order (otherwise they are shuffled every epoch from --seed).
@@ -555,9 +559,9 @@ pub fn split(
 
 /// The data to train on and the validation data, if any, as the options ask.
 fn datasets(args: &Args, model: &mut ModelFile) -> Result<(DataFile, Option<DataFile>), CliError> {
-    let columns = &args.input.files.columns;
-    let loss = args.input.loss;
-    let data = DataFile::load_with(&args.input.files.data, model, Targets::For(loss), columns, Classes::Infer)?;
+    let columns = &args.set.columns;
+    let loss = args.loss;
+    let data = DataFile::load_with(&args.set.data, model, Targets::For(loss), columns, Classes::Infer)?;
     if let Some(names) = &data.classes {
         model.meta.labels = Some(names.clone());
     }
@@ -599,14 +603,51 @@ fn score_text(score: Score) -> String {
     format!("loss {}{accuracy}", sig32(score.loss))
 }
 
+/// `--layers` and `--activations`, which `nn init` requires, are here needed only instead
+/// of `--model`, and then together; `--init` and `--limit` only with them.
+fn either_model_or_network(arg: clap::Arg) -> clap::Arg {
+    match arg.get_id().as_str() {
+        "layers" => arg.required(false).requires("activations"),
+        "activations" => arg.required(false).requires("layers"),
+        "init" | "limit" => arg.requires("layers"),
+        _ => arg,
+    }
+}
+
+/// The model to train and how to name it in messages: the `--model` file, or a new
+/// network drawn from `--seed` as `nn init` draws it (the same function, so `nn train
+/// --layers …` starts from the very parameters `nn init` would write).
+fn start(args: &Args) -> Result<(ModelFile, String), CliError> {
+    match (&args.model, &args.network) {
+        (Some(path), _) => Ok((ModelFile::load(path)?, path.display().to_string())),
+        (None, Some(arch)) => {
+            let output = arch.activations.last().copied().unwrap_or(Activation::Identity);
+            if !args.loss.accepts(output) {
+                let needed = args.loss.required_activation().map_or("another", Activation::name);
+                return Err(CliError::bad(format!(
+                    "--activations: the output layer is {}, but --loss {} needs a {needed} output layer",
+                    output.name(),
+                    args.loss.name()
+                )));
+            }
+            let (net, init) = arch.network(args.seed)?;
+            let model = ModelFile::new(Path::new("--layers"), net.specs().to_vec(), net.params().to_vec());
+            let source = format!("a new network ({} init, seed {})", init.name(), args.seed);
+            Ok((model, source))
+        }
+        // clap requires one of the two.
+        (None, None) => Err(CliError::bad("give --model FILE, or a new network with --layers and --activations")),
+    }
+}
+
 /// Trains and writes the results.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
-    let (model_path, data_path) = (&args.input.files.model, &args.input.files.data);
-    let mut model = ModelFile::load(model_path)?;
-    model.check_loss(args.input.loss)?;
+    let data_path = &args.set.data;
+    let (mut model, source) = start(args)?;
+    model.check_loss(args.loss)?;
     let (data, validation) = datasets(args, &mut model)?;
     let config = TrainConfig {
-        loss: args.input.loss,
+        loss: args.loss,
         optimizer: optimizer(args)?,
         learning_rate: args.lr,
         schedule: args.schedule,
@@ -639,7 +680,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         if k > net.depth() {
             return Err(CliError::bad(format!(
                 "--train-last {k}: {} has {}; expected 1 to {}",
-                model_path.display(),
+                source,
                 model_file::count(net.depth(), "layer"),
                 net.depth()
             )));
@@ -658,8 +699,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     let _ = ctrlc::set_handler(|| STOP.store(true, Ordering::Relaxed));
     outln!(
         out,
-        "training {}: {} on {}: {}{}; {}, {} lr {}{}, {batch}, {}{}{}",
-        model_path.display(),
+        "training {source}: {} on {}: {}{}; {}, {} lr {}{}, {batch}, {}{}{}",
         model.describe(),
         data_path.display(),
         samples_text(data.len()),
@@ -669,7 +709,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
             Some(v) => format!(" (and {} held out for validation)", samples_text(v.len())),
             None => String::new(),
         },
-        args.input.loss.name(),
+        args.loss.name(),
         config.optimizer.name(),
         args.lr,
         match args.schedule {
@@ -728,12 +768,12 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     .map_err(|e| match e {
         CliError::BadInput(m) => {
             // Where the starting parameters first fail on the data, if they do.
-            let first = model.network().ok().and_then(|n| metrics::first_non_finite(&n, &data, Some(args.input.loss)));
+            let first = model.network().ok().and_then(|n| metrics::first_non_finite(&n, &data, Some(args.loss)));
             let place = match first {
                 Some(r) => format!(" (first at {}, data row {}: {} {})", data.place(r.row), r.row + 1, r.what, r.value),
                 None => String::new(),
             };
-            CliError::bad(format!("{} on {}: {m}{place}", model_path.display(), data_path.display()))
+            CliError::bad(format!("{source} on {}: {m}{place}", data_path.display()))
         }
         other => other,
     })?;
@@ -746,7 +786,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         output::write_atomic(path, log_csv(&history).as_bytes())?;
     }
     if let Some(path) = &args.plot {
-        let title = format!("{} on {}", model_path.display(), data_path.display());
+        let title = format!("{source} on {}", data_path.display());
         let train: Vec<f32> = history.epochs.iter().map(EpochRecord::train_loss).collect();
         let valid: Vec<f32> = history.epochs.iter().filter_map(|r| r.validation.map(|v| v.loss)).collect();
         let mut series = vec![plot::Series { name: "training loss", losses: &train }];
@@ -759,7 +799,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
     let mut scratch = vec![0.0f32; net.scratch_len()];
     let classes = model.classes();
     let final_score = |set: &Samples, scratch: &mut [f32]| {
-        score(&net, set, args.input.loss, classes, scratch).unwrap_or(Score { loss: f32::NAN, accuracy: None })
+        score(&net, set, args.loss, classes, scratch).unwrap_or(Score { loss: f32::NAN, accuracy: None })
     };
     let train_score = final_score(&samples, &mut scratch);
     let done = history.epochs.len();
@@ -772,7 +812,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         if done == 1 { "" } else { "s" },
         if updates == 1 { "" } else { "s" },
         output::seconds(history.elapsed),
-        args.input.loss.name(),
+        args.loss.name(),
         sig32(history.initial_loss),
         sig32(train_score.loss),
         train_score.accuracy.map_or(String::new(), |a| format!("; accuracy {a}")),
@@ -812,7 +852,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<(), CliError> {
         return Err(CliError::Diverged(format!(
             "after epoch {done} the {} loss over {} is {}: the parameters written to {} overflow f32 on the data; \
              try a smaller --lr or a --clip-norm",
-            args.input.loss.name(),
+            args.loss.name(),
             data_path.display(),
             train_score.loss,
             args.out.display()
